@@ -4,6 +4,7 @@ ENVS="$REPO/.envs"
 MIN_VENV="$ENVS/min"
 FORKY="$ENVS/forky"
 PY313="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")/versions/3.13.0/bin/python3.13"
+[ -x "$PY313" ] || PY313=$(command -v python3.13 || echo python3.13)
 
 log() { printf '[%s] %s\n' "${LOG_TAG:-kobra2}" "$*" >&2; }
 
