@@ -1,0 +1,1 @@
+"""Tests for the anycubic_kobra2 integration."""

@@ -1,0 +1,1 @@
+"""Shared test helpers: real MQTT brokers, a private PKI and their pytest fixtures."""

@@ -1,0 +1,1 @@
+"""Tests of the kobra2 protocol package."""
