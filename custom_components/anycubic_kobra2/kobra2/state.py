@@ -1,0 +1,176 @@
+"""Printer state assembled from reports; the last report wins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+import time
+from typing import Any
+
+from .models import (
+    FanReport,
+    FileDeleteReport,
+    FileEntry,
+    FileListReport,
+    FirmwareReport,
+    MachineStatus,
+    OnlineReport,
+    OtaProgressReport,
+    PrintJob,
+    PrintPhase,
+    PrintReport,
+    Report,
+    SettingsReport,
+    SliceParamReport,
+    SpeedMode,
+    StatusReport,
+    Storage,
+    TemperatureReport,
+)
+
+# PrintJob fields that a report without a value must not wipe out.
+_JOB_FIELDS = tuple(
+    name for name in PrintJob.__dataclass_fields__ if name not in ("download_progress", "message")
+)
+
+
+@dataclass(slots=True)
+class PrinterState:
+    """Everything known about one printer; None means not reported (yet)."""
+
+    online: bool | None = None
+    status: MachineStatus | None = None
+    phase: PrintPhase | None = None
+    job: PrintJob | None = None
+    nozzle: float | None = None
+    bed: float | None = None
+    target_nozzle: float | None = None
+    target_bed: float | None = None
+    fan_speed_pct: int | None = None
+    speed_mode: SpeedMode | None = None
+    z_offset: float | None = None
+    print_speed_pct: int | None = None
+    firmware_version: str | None = None
+    files: dict[Storage, tuple[FileEntry, ...]] = field(default_factory=dict)
+    files_updated: dict[Storage, datetime] = field(default_factory=dict)
+    ota: OtaProgressReport | None = None
+    last_report: float = 0.0
+    slice_params: Mapping[str, Any] | None = None
+    slice_params_taskid: str | None = None
+
+    def apply(self, report: Report, *, now: Callable[[], float] = time.monotonic) -> bool:
+        """Merge one report into the state; return True when a value changed.
+
+        `last_report` and `files_updated` are refreshed by every matching report but do not
+        count as a change on their own.
+        """
+        self.last_report = now()
+        changed = False
+        if isinstance(report, OnlineReport):
+            return self._set("online", report.online)
+        # Anything the printer publishes proves it is online.
+        changed |= self._set("online", True)
+        if isinstance(report, StatusReport):
+            changed |= self._set("status", report.status)
+        elif isinstance(report, TemperatureReport):
+            changed |= self._set_known(
+                nozzle=report.nozzle,
+                bed=report.bed,
+                target_nozzle=report.target_nozzle,
+                target_bed=report.target_bed,
+            )
+        elif isinstance(report, FanReport):
+            changed |= self._set_known(fan_speed_pct=report.fan_speed_pct)
+        elif isinstance(report, PrintReport):
+            changed |= self._apply_print(report)
+        elif isinstance(report, SettingsReport):
+            changed |= self._set_known(
+                nozzle=report.nozzle,
+                bed=report.bed,
+                target_nozzle=report.target_nozzle,
+                target_bed=report.target_bed,
+                fan_speed_pct=report.fan_speed_pct,
+                speed_mode=report.speed_mode,
+                z_offset=report.z_offset,
+                print_speed_pct=report.print_speed_pct,
+            )
+        elif isinstance(report, SliceParamReport):
+            changed |= self._set("slice_params", dict(report.params))
+            changed |= self._set("slice_params_taskid", report.taskid)
+        elif isinstance(report, FileListReport):
+            changed |= self._apply_file_list(report)
+        elif isinstance(report, FileDeleteReport):
+            changed |= self._apply_file_delete(report)
+        elif isinstance(report, FirmwareReport):
+            changed |= self._set_known(firmware_version=report.version)
+        elif isinstance(report, OtaProgressReport):
+            previous = self.ota
+            if previous is None or (previous.state, previous.progress) != (
+                report.state,
+                report.progress,
+            ):
+                self.ota = report
+                changed = True
+        return changed
+
+    def _set(self, name: str, value: object) -> bool:
+        """Set one attribute; return True when its value changed."""
+        if getattr(self, name) == value:
+            return False
+        setattr(self, name, value)
+        return True
+
+    def _set_known(self, **values: object) -> bool:
+        """Set the attributes whose new value is not None."""
+        changed = False
+        for name, value in values.items():
+            if value is not None:
+                changed |= self._set(name, value)
+        return changed
+
+    def _apply_print(self, report: PrintReport) -> bool:
+        """Update phase and job; fields a report leaves out keep their last value."""
+        changed = False
+        if report.phase is not None:
+            changed |= self._set("phase", report.phase)
+        new, old = report.job, self.job
+        if old is not None and (new.taskid is None or new.taskid == old.taskid):
+            merged: dict[str, Any] = {}
+            for name in _JOB_FIELDS:
+                value = getattr(new, name)
+                merged[name] = getattr(old, name) if value is None else value
+            job = replace(old, **merged, message=new.message)
+        elif new == PrintJob() and report.phase is None:
+            return changed
+        else:
+            job = new
+        # The download percentage only means something while downloading.
+        if self.phase is PrintPhase.DOWNLOADING:
+            if job.download_progress is None and old is not None and old.taskid == job.taskid:
+                job = replace(job, download_progress=old.download_progress)
+        elif job.download_progress is not None:
+            job = replace(job, download_progress=None)
+        return self._set("job", job) or changed
+
+    def _apply_file_list(self, report: FileListReport) -> bool:
+        """Replace the listing of one storage and note when it was read."""
+        self.files_updated[report.storage] = datetime.now(UTC)
+        if self.files.get(report.storage) == report.files:
+            return False
+        self.files[report.storage] = report.files
+        return True
+
+    def _apply_file_delete(self, report: FileDeleteReport) -> bool:
+        """Drop a deleted file from the cached listing."""
+        if not report.success or report.filename is None:
+            return False
+        current = self.files.get(report.storage)
+        if current is None:
+            return False
+        name = report.filename
+        kept = tuple(entry for entry in current if name not in (entry.name, entry.path))
+        if len(kept) == len(current):
+            return False
+        self.files[report.storage] = kept
+        return True
