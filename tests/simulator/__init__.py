@@ -1,0 +1,1 @@
+"""Tests of the Kobra 2 printer simulator."""
