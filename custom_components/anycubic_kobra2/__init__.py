@@ -1,0 +1,43 @@
+"""The Anycubic Kobra 2 integration: local MQTT push for Kobra 2 Pro, Plus and Max."""
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+
+from .coordinator import KobraConfigEntry, KobraCoordinator
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> bool:
+    """Connect to the broker, then hand the printer's reports to the platforms."""
+    coordinator = KobraCoordinator(hass, entry)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    coordinator.async_register_device()
+    coordinator.async_start()
+
+    async def _async_stop(_event: Event) -> None:
+        """Disconnect cleanly when Home Assistant stops."""
+        await coordinator.async_shutdown()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop))
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> bool:
+    """Unload the platforms; the coordinator disconnects as the entry unloads."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
+    """Reload when the options changed (data changes reload through their flows)."""
+    if entry.runtime_data.options_changed(entry.options):
+        hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -1,0 +1,75 @@
+"""Binary sensors of a Kobra 2: online and printing."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import KobraConfigEntry, KobraCoordinator, KobraData, job_active
+from .entity import KobraEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class KobraBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A Kobra 2 binary sensor: how to read it and whether it needs a live printer."""
+
+    is_on_fn: Callable[[KobraData], bool]
+    requires_printer: bool = True
+
+
+BINARY_SENSORS: tuple[KobraBinarySensorEntityDescription, ...] = (
+    KobraBinarySensorEntityDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # Says whether the printer is live, so it must not itself go unavailable when it is not.
+        requires_printer=False,
+        is_on_fn=lambda data: data.live,
+    ),
+    KobraBinarySensorEntityDescription(
+        key="printing",
+        translation_key="printing",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        is_on_fn=lambda data: job_active(data.state),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: KobraConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors of a printer."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        KobraBinarySensorEntity(coordinator, description) for description in BINARY_SENSORS
+    )
+
+
+class KobraBinarySensorEntity(KobraEntity, BinarySensorEntity):
+    """A binary sensor fed by the printer's reports."""
+
+    entity_description: KobraBinarySensorEntityDescription
+
+    def __init__(
+        self, coordinator: KobraCoordinator, description: KobraBinarySensorEntityDescription
+    ) -> None:
+        """Set up the entity."""
+        super().__init__(coordinator, description)
+        self._requires_printer = description.requires_printer
+
+    @property
+    def is_on(self) -> bool:
+        """Return the value from the latest reports."""
+        return self.entity_description.is_on_fn(self.coordinator.data)

@@ -1,0 +1,416 @@
+"""Push coordinator: one MQTT client per printer, every report applied at once."""
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    COMMAND_TIMEOUT,
+    CONF_CA_CERT,
+    CONF_CLIENT_CERT,
+    CONF_CLIENT_KEY,
+    CONF_MODEL_ID,
+    CONF_POLL_INTERVAL,
+    CONF_PRINTER_ID,
+    CONF_STALE_TIMEOUT,
+    CONF_TLS,
+    CONF_TOPIC_STYLE,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_PORT,
+    DEFAULT_STALE_TIMEOUT,
+    DOMAIN,
+    LOGGER,
+    MANUFACTURER,
+    SETUP_CONNECT_TIMEOUT,
+)
+from .kobra2 import commands
+from .kobra2.client import BrokerConfig, KobraClient
+from .kobra2.commands import Command
+from .kobra2.const import MODEL_NAMES
+from .kobra2.exceptions import (
+    KobraAuthError,
+    KobraCommandError,
+    KobraConnectionError,
+    KobraError,
+    KobraNotConnectedError,
+    KobraTimeoutError,
+)
+from .kobra2.models import (
+    ACTIVE_PHASES,
+    MachineStatus,
+    OnlineReport,
+    PrintJob,
+    PrintPhase,
+    PrintReport,
+    Report,
+    SpeedMode,
+    TopicStyle,
+)
+from .kobra2.state import PrinterState
+
+type KobraConfigEntry = ConfigEntry[KobraCoordinator]
+
+
+def broker_config(data: Mapping[str, Any]) -> BrokerConfig:
+    """Build the broker settings from config entry data (or config flow input)."""
+    return BrokerConfig(
+        host=data[CONF_HOST],
+        port=data.get(CONF_PORT, DEFAULT_PORT),
+        username=data.get(CONF_USERNAME) or None,
+        password=data.get(CONF_PASSWORD) or None,
+        tls=data.get(CONF_TLS, False),
+        ca_data=data.get(CONF_CA_CERT) or None,
+        client_cert=data.get(CONF_CLIENT_CERT) or None,
+        client_key=data.get(CONF_CLIENT_KEY) or None,
+        verify=data.get(CONF_VERIFY_SSL, True),
+    )
+
+
+def client_id_for(entry_id: str) -> str:
+    """Return a broker client id that is stable per entry and valid for every MQTT 3.1.1 broker."""
+    # At most 23 characters of [0-9a-zA-Z]; two HA entries must never share one,
+    # or the broker would keep kicking one of them off.
+    tail = "".join(ch for ch in entry_id if ch.isalnum())[-12:]
+    return f"hakobra2{tail}"
+
+
+@dataclass(slots=True)
+class KobraData:
+    """What entities read: the printer state plus values derived from when reports arrived."""
+
+    state: PrinterState
+    estimated_finish: datetime | None = None
+    # Whether the printer was live (broker up, not offline, reporting) at the last update.
+    live: bool = False
+
+    @property
+    def job(self) -> PrintJob | None:
+        """Return the current (or last) print job."""
+        return self.state.job
+
+
+# Outcomes of the last job; shown until the next job or other work starts.
+FINAL_PHASES = frozenset({PrintPhase.STOPPED, PrintPhase.FINISHED, PrintPhase.FAILED})
+
+PRINT_STATES = ["idle", "busy", *(phase.value for phase in PrintPhase)]
+SPEED_MODES = [mode.name.lower() for mode in SpeedMode]
+
+
+def print_state(state: PrinterState) -> str | None:
+    """Return one printer state out of the machine status and the job phase."""
+    phase = state.phase
+    if phase is not None and phase in ACTIVE_PHASES:
+        return phase.value
+    if state.status is MachineStatus.BUSY:
+        return "busy"
+    if phase is not None and phase in FINAL_PHASES:
+        return phase.value
+    if state.status is MachineStatus.FREE:
+        return "idle"
+    return None
+
+
+def job_active(state: PrinterState) -> bool:
+    """Return whether a print job is running (including paused)."""
+    return state.phase in ACTIVE_PHASES
+
+
+def speed_mode_option(state: PrinterState) -> str | None:
+    """Return the speed mode as an option key."""
+    return state.speed_mode.name.lower() if state.speed_mode is not None else None
+
+
+class KobraCoordinator(DataUpdateCoordinator[KobraData]):
+    """Owns the MQTT link to one printer; pushes every report to the entities."""
+
+    config_entry: KobraConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: KobraConfigEntry) -> None:
+        """Create the coordinator and its (not yet connected) client."""
+        self.poll_interval = int(entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL))
+        self.stale_timeout = int(entry.options.get(CONF_STALE_TIMEOUT, DEFAULT_STALE_TIMEOUT))
+        self.topic_style = TopicStyle(entry.options.get(CONF_TOPIC_STYLE, TopicStyle.TYPE))
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=entry.title,
+            update_interval=timedelta(seconds=self.poll_interval),
+            always_update=True,
+        )
+        self.model_id: str = entry.data[CONF_MODEL_ID]
+        self.printer_id: str = entry.data[CONF_PRINTER_ID]
+        self.data = KobraData(state=PrinterState())
+        self.client = KobraClient(
+            broker_config(entry.data),
+            self.model_id,
+            self.printer_id,
+            on_report=self._handle_report,
+            on_connection=self._handle_connection,
+            on_auth_failed=self._handle_auth_failed,
+            topic_style=self.topic_style,
+            client_id=client_id_for(entry.entry_id),
+        )
+        self.fresh = False
+        self._ever_connected = False
+        self._was_available: bool | None = None
+        self._flush_handle: asyncio.Handle | None = None
+        self._unsub_stale: CALLBACK_TYPE | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._device_id: str | None = None
+        self._device_sw_version: str | None = None
+
+    @property
+    def state(self) -> PrinterState:
+        """Return the printer state."""
+        return self.data.state
+
+    @property
+    def broker_connected(self) -> bool:
+        """Return whether the broker link is up."""
+        return self.client.connected
+
+    @property
+    def printer_available(self) -> bool:
+        """Return whether the printer's values can be trusted right now."""
+        return self.client.connected and self.state.online is not False and self.fresh
+
+    @override
+    async def _async_setup(self) -> None:
+        """Connect once, so a dead broker or bad credentials fail the setup."""
+        entry = self.config_entry
+        placeholders = {"host": entry.data[CONF_HOST], "port": str(entry.data.get(CONF_PORT))}
+        try:
+            async with asyncio.timeout(SETUP_CONNECT_TIMEOUT):
+                await self.client.connect()
+        except KobraAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders=placeholders,
+            ) from err
+        except (KobraConnectionError, TimeoutError) as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={**placeholders, "error": str(err) or type(err).__name__},
+            ) from err
+
+    @override
+    async def _async_update_data(self) -> KobraData:
+        """Fallback poll: runs only after the printer was silent for a whole poll interval."""
+        if self.client.connected:
+            await self._async_request_full_state()
+        return self.data
+
+    async def _async_request_full_state(self) -> None:
+        """Ask the printer for everything it can tell; answers arrive as ordinary reports."""
+        for command in (
+            commands.query_status(),
+            commands.query_print(),
+            commands.query_settings(),
+            commands.report_version(),
+        ):
+            try:
+                await self.client.send(command)
+            except KobraError as err:
+                LOGGER.debug("Could not request %s/%s: %s", command.type, command.action, err)
+                return
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        """Run a short job tied to the entry, keeping a reference until it ends."""
+        task = self.config_entry.async_create_background_task(self.hass, coro, name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @callback
+    def _handle_report(self, report: Report) -> None:
+        """Apply one parsed report and schedule an entity update."""
+        state = self.state
+        came_online = (
+            isinstance(report, OnlineReport) and report.online and state.online is not True
+        )
+        state.apply(report)
+        if isinstance(report, PrintReport):
+            self._track_finish(report)
+        self._mark_fresh()
+        if came_online and self._ever_connected:
+            self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
+        self._schedule_flush()
+
+    def _track_finish(self, report: PrintReport) -> None:
+        """Pin the estimated finish to when the report arrived, so it does not drift per update."""
+        remaining = report.job.remain_time_min
+        if remaining is None:
+            self.data.estimated_finish = None
+            return
+        finish = (dt_util.utcnow() + timedelta(minutes=remaining)).replace(second=0, microsecond=0)
+        previous = self.data.estimated_finish
+        # The printer counts whole minutes, so ignore the jitter of one minute.
+        if previous is None or abs(finish - previous) > timedelta(minutes=1):
+            self.data.estimated_finish = finish
+
+    @callback
+    def _mark_fresh(self) -> None:
+        """Restart the stale watchdog after a report."""
+        self.fresh = True
+        if self._unsub_stale is not None:
+            self._unsub_stale()
+        self._unsub_stale = async_call_later(self.hass, self.stale_timeout, self._handle_stale)
+
+    @callback
+    def _handle_stale(self, _now: datetime) -> None:
+        """Mark values stale when the printer has said nothing for the stale timeout."""
+        self._unsub_stale = None
+        self.fresh = False
+        self._schedule_flush()
+
+    @callback
+    def _handle_connection(self, connected: bool) -> None:
+        """Follow the broker link; ask for a full state after every reconnect."""
+        if connected:
+            if self._ever_connected:
+                self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
+            self._ever_connected = True
+        self._schedule_flush()
+
+    @callback
+    def _handle_auth_failed(self, _err: KobraError) -> None:
+        """Ask the user for new credentials; the client has stopped reconnecting."""
+        self.config_entry.async_start_reauth(self.hass)
+        self._schedule_flush()
+
+    @callback
+    def _schedule_flush(self) -> None:
+        """Coalesce all reports handled in one loop iteration into one entity update."""
+        if self._flush_handle is None:
+            self._flush_handle = self.hass.loop.call_soon(self._flush)
+
+    @callback
+    def _flush(self) -> None:
+        """Push the state to the entities (this also restarts the fallback poll timer)."""
+        self._flush_handle = None
+        self.data.live = self.printer_available
+        self._log_availability()
+        self._sync_device()
+        self.async_set_updated_data(self.data)
+
+    def _log_availability(self) -> None:
+        """Log once when the printer goes away and once when it is back."""
+        available = self.printer_available
+        if available == self._was_available:
+            return
+        if available:
+            LOGGER.info("Printer %s is available", self.name)
+        elif self._was_available is not None:
+            LOGGER.info("Printer %s is unavailable: %s", self.name, self._unavailable_reason())
+        self._was_available = available
+
+    def _unavailable_reason(self) -> str:
+        """Return a short reason for unavailability, for the log."""
+        if not self.client.connected:
+            return "broker connection lost"
+        if self.state.online is False:
+            return "printer reported offline"
+        return f"no report for {self.stale_timeout} s"
+
+    @callback
+    def async_start(self) -> None:
+        """Start the background connection loop once setup has connected."""
+        self.client.start()
+
+    @callback
+    def async_register_device(self) -> None:
+        """Create the printer's device, so it exists even before the printer reports."""
+        device = dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.config_entry.entry_id,
+            identifiers={(DOMAIN, self.printer_id)},
+            manufacturer=MANUFACTURER,
+            model=MODEL_NAMES.get(self.model_id, self.model_id),
+            model_id=self.model_id,
+            name=self.config_entry.title,
+            serial_number=self.printer_id,
+        )
+        self._device_id = device.id
+        self._device_sw_version = device.sw_version
+
+    def _sync_device(self) -> None:
+        """Copy the firmware version from the printer's version report to the device."""
+        version = self.state.firmware_version
+        if self._device_id is None or version is None or version == self._device_sw_version:
+            return
+        dr.async_get(self.hass).async_update_device(self._device_id, sw_version=version)
+        self._device_sw_version = version
+
+    def options_changed(self, options: Mapping[str, Any]) -> bool:
+        """Return whether options differ from what this coordinator runs with."""
+        return (
+            int(options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)) != self.poll_interval
+            or int(options.get(CONF_STALE_TIMEOUT, DEFAULT_STALE_TIMEOUT)) != self.stale_timeout
+            or TopicStyle(options.get(CONF_TOPIC_STYLE, TopicStyle.TYPE)) is not self.topic_style
+        )
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop timers and the MQTT client."""
+        await super().async_shutdown()
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._unsub_stale is not None:
+            self._unsub_stale()
+            self._unsub_stale = None
+        for task in list(self._background):
+            task.cancel()
+        await self.client.stop()
+
+    def command_taskid(self) -> str:
+        """Return the task id commands about the current job carry ("0" with no job)."""
+        job = self.state.job
+        return job.taskid if job is not None and job.taskid else "0"
+
+    async def async_command(self, command: Command, *, wait: bool = True) -> None:
+        """Send a command; with wait, also wait for the printer's answer."""
+        name = f"{command.type}/{command.action}"
+        if not self.client.connected:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_connected")
+        if not self.printer_available:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="printer_offline")
+        try:
+            if wait:
+                await self.client.request(command, timeout=COMMAND_TIMEOUT)
+            else:
+                await self.client.send(command)
+        except KobraNotConnectedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="not_connected"
+            ) from err
+        except KobraTimeoutError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_timeout",
+                translation_placeholders={"command": name},
+            ) from err
+        except KobraCommandError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={"command": name, "error": str(err)},
+            ) from err
+        except KobraError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="communication_error",
+                translation_placeholders={"error": str(err)},
+            ) from err

@@ -1,0 +1,55 @@
+"""Diagnostics: entry settings (secrets redacted), link state and the printer state."""
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_CA_CERT, CONF_CLIENT_CERT, CONF_CLIENT_KEY, CONF_PRINTER_ID
+from .coordinator import KobraConfigEntry
+
+TO_REDACT = {
+    CONF_HOST,
+    CONF_USERNAME,
+    CONF_PASSWORD,
+    CONF_CA_CERT,
+    CONF_CLIENT_CERT,
+    CONF_CLIENT_KEY,
+    CONF_PRINTER_ID,
+    "taskid",
+    "localtask",
+    "unique_id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: KobraConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for a config entry."""
+    coordinator = entry.runtime_data
+    state = asdict(coordinator.state)
+    # Monotonic clock values mean nothing outside this process; say how old the report is.
+    state.pop("last_report", None)
+    return async_redact_data(
+        {
+            "entry": {
+                "title": entry.title,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+                "unique_id": entry.unique_id,
+            },
+            "link": {
+                "broker_connected": coordinator.broker_connected,
+                "printer_available": coordinator.printer_available,
+                "fresh": coordinator.fresh,
+                "topic_style": coordinator.topic_style.value,
+                "poll_interval": coordinator.poll_interval,
+                "stale_timeout": coordinator.stale_timeout,
+            },
+            "state": state,
+            "estimated_finish": coordinator.data.estimated_finish,
+        },
+        TO_REDACT,
+    )

@@ -1,0 +1,39 @@
+"""Base entity: one device per printer, availability from the coordinator."""
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import KobraCoordinator
+from .kobra2.const import MODEL_NAMES
+
+
+class KobraEntity(CoordinatorEntity[KobraCoordinator]):
+    """An entity of a Kobra 2 printer."""
+
+    _attr_has_entity_name = True
+    # False for entities that describe the link itself and stay meaningful while the printer is away.
+    _requires_printer = True
+
+    def __init__(self, coordinator: KobraCoordinator, description: EntityDescription) -> None:
+        """Bind the entity to the printer's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.printer_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, coordinator.printer_id)},
+            manufacturer=MANUFACTURER,
+            model=MODEL_NAMES.get(coordinator.model_id, coordinator.model_id),
+            model_id=coordinator.model_id,
+            name=coordinator.config_entry.title,
+            serial_number=coordinator.printer_id,
+            sw_version=coordinator.state.firmware_version,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return whether the broker is reachable and, if needed, the printer is live."""
+        if self._requires_printer:
+            return self.coordinator.printer_available
+        return self.coordinator.broker_connected

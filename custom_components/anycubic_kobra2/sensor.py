@@ -1,0 +1,207 @@
+"""Sensors of a Kobra 2: temperatures, job progress, settings and firmware."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfLength,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .coordinator import (
+    PRINT_STATES,
+    SPEED_MODES,
+    KobraConfigEntry,
+    KobraData,
+    job_active,
+    print_state,
+    speed_mode_option,
+)
+from .entity import KobraEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class KobraSensorEntityDescription(SensorEntityDescription):
+    """A Kobra 2 sensor: how to read it and when its value means something."""
+
+    value_fn: Callable[[KobraData], StateType | datetime]
+    available_fn: Callable[[KobraData], bool] = lambda _: True
+
+
+SENSORS: tuple[KobraSensorEntityDescription, ...] = (
+    KobraSensorEntityDescription(
+        key="nozzle_temperature",
+        translation_key="nozzle_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        value_fn=lambda data: data.state.nozzle,
+    ),
+    KobraSensorEntityDescription(
+        key="bed_temperature",
+        translation_key="bed_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        value_fn=lambda data: data.state.bed,
+    ),
+    KobraSensorEntityDescription(
+        key="target_nozzle_temperature",
+        translation_key="target_nozzle_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.target_nozzle,
+    ),
+    KobraSensorEntityDescription(
+        key="target_bed_temperature",
+        translation_key="target_bed_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.target_bed,
+    ),
+    KobraSensorEntityDescription(
+        key="print_state",
+        translation_key="print_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=PRINT_STATES,
+        value_fn=lambda data: print_state(data.state),
+    ),
+    KobraSensorEntityDescription(
+        key="progress",
+        translation_key="progress",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda data: data.job.progress if data.job else None,
+    ),
+    KobraSensorEntityDescription(
+        key="elapsed_time",
+        translation_key="elapsed_time",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value_fn=lambda data: data.job.print_time_min if data.job else None,
+    ),
+    KobraSensorEntityDescription(
+        key="remaining_time",
+        translation_key="remaining_time",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value_fn=lambda data: data.job.remain_time_min if data.job else None,
+        available_fn=lambda data: (
+            job_active(data.state) and data.job is not None and data.job.remain_time_min is not None
+        ),
+    ),
+    KobraSensorEntityDescription(
+        key="estimated_finish",
+        translation_key="estimated_finish",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda data: data.estimated_finish,
+        available_fn=lambda data: job_active(data.state) and data.estimated_finish is not None,
+    ),
+    KobraSensorEntityDescription(
+        key="current_file",
+        translation_key="current_file",
+        value_fn=lambda data: data.job.filename if data.job else None,
+    ),
+    KobraSensorEntityDescription(
+        key="filament_used",
+        translation_key="filament_used",
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfLength.MILLIMETERS,
+        suggested_display_precision=0,
+        value_fn=lambda data: data.job.filament_used_mm if data.job else None,
+    ),
+    KobraSensorEntityDescription(
+        key="current_layer",
+        translation_key="current_layer",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.job.curr_layer if data.job else None,
+        available_fn=lambda data: data.job is not None and data.job.curr_layer is not None,
+    ),
+    KobraSensorEntityDescription(
+        key="total_layers",
+        translation_key="total_layers",
+        value_fn=lambda data: data.job.total_layers if data.job else None,
+        available_fn=lambda data: data.job is not None and data.job.total_layers is not None,
+    ),
+    KobraSensorEntityDescription(
+        key="fan_speed",
+        translation_key="fan_speed",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.fan_speed_pct,
+    ),
+    KobraSensorEntityDescription(
+        key="speed_mode",
+        translation_key="speed_mode",
+        device_class=SensorDeviceClass.ENUM,
+        options=SPEED_MODES,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: speed_mode_option(data.state),
+    ),
+    KobraSensorEntityDescription(
+        key="z_offset",
+        translation_key="z_offset",
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfLength.MILLIMETERS,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.z_offset,
+    ),
+    KobraSensorEntityDescription(
+        key="firmware_version",
+        translation_key="firmware_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.state.firmware_version,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: KobraConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of a printer."""
+    coordinator = entry.runtime_data
+    async_add_entities(KobraSensorEntity(coordinator, description) for description in SENSORS)
+
+
+class KobraSensorEntity(KobraEntity, SensorEntity):
+    """A sensor fed by the printer's reports."""
+
+    entity_description: KobraSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Return whether the printer is live and the value means something."""
+        return super().available and self.entity_description.available_fn(self.coordinator.data)
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the value from the latest reports."""
+        return self.entity_description.value_fn(self.coordinator.data)

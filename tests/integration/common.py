@@ -1,0 +1,141 @@
+"""Helpers for the Home Assistant integration tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.anycubic_kobra2.const import (
+    CONF_CA_CERT,
+    CONF_CLIENT_CERT,
+    CONF_CLIENT_KEY,
+    CONF_MODEL_ID,
+    CONF_PRINTER_ID,
+    CONF_TLS,
+    DOMAIN,
+)
+from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
+from custom_components.anycubic_kobra2.kobra2.simulator import SimulatorConfig
+from tests.helpers.brokers import AnyBroker
+
+PRINTER_ID = "9347a110c5423fe412ce45533bfc10e6"
+MODEL_ID = "20021"
+TITLE = "Kobra 2 Pro"
+# Entity ids follow from the device name (the entry title).
+ENTITY_PREFIX = "kobra_2_pro"
+
+
+def entity(domain: str, key: str) -> str:
+    """Return the entity id of one of the printer's entities."""
+    return f"{domain}.{ENTITY_PREFIX}_{key}"
+
+
+def broker_data(broker: AnyBroker, **extra: Any) -> dict[str, Any]:
+    """Return entry data (broker part) for a test broker."""
+    data: dict[str, Any] = {
+        CONF_HOST: broker.host,
+        CONF_PORT: broker.port,
+        CONF_USERNAME: None,
+        CONF_PASSWORD: None,
+        CONF_TLS: False,
+        CONF_VERIFY_SSL: True,
+        CONF_CA_CERT: None,
+        CONF_CLIENT_CERT: None,
+        CONF_CLIENT_KEY: None,
+    }
+    data.update(extra)
+    return data
+
+
+def entry_data(broker: AnyBroker, **extra: Any) -> dict[str, Any]:
+    """Return complete entry data for the test printer on a test broker."""
+    return {**broker_data(broker, **extra), CONF_MODEL_ID: MODEL_ID, CONF_PRINTER_ID: PRINTER_ID}
+
+
+def make_entry(
+    broker: AnyBroker, *, options: dict[str, Any] | None = None, **extra: Any
+) -> MockConfigEntry:
+    """Create the config entry of the test printer (not yet added to hass)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=PRINTER_ID,
+        data=entry_data(broker, **extra),
+        options=options or {},
+    )
+
+
+def sim_config(broker: AnyBroker, **overrides: Any) -> SimulatorConfig:
+    """Return simulator settings for the test printer on a broker."""
+    settings: dict[str, Any] = {
+        "host": broker.host,
+        "port": broker.port,
+        "model_id": MODEL_ID,
+        "printer_id": PRINTER_ID,
+        # Fast transitions keep print-flow tests short; idle values stay at ambient.
+        "time_scale": 20.0,
+        "transition_seconds": 0.2,
+    }
+    settings.update(overrides)
+    return SimulatorConfig(**settings)
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait (in real time, the broker is real) until condition() holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def available(hass: HomeAssistant, entity_id: str) -> bool:
+    """Return whether an entity exists and is not unavailable."""
+    state = hass.states.get(entity_id)
+    return state is not None and state.state != STATE_UNAVAILABLE
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return the state string of an entity (fails the test when it does not exist)."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} does not exist"
+    return state.state
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add and set up an entry, waiting until setup finished."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def wait_printer_ready(hass: HomeAssistant, entry: MockConfigEntry) -> KobraCoordinator:
+    """Wait until the printer answered the full-state request (all values known)."""
+    assert entry.state is ConfigEntryState.LOADED
+    coordinator: KobraCoordinator = entry.runtime_data
+    state = coordinator.state
+
+    def ready() -> bool:
+        return (
+            coordinator.printer_available
+            and state.firmware_version is not None
+            and state.speed_mode is not None
+            and state.status is not None
+            and state.nozzle is not None
+            and state.fan_speed_pct is not None
+        )
+
+    await wait_until(ready)
+    await hass.async_block_till_done()
+    return coordinator

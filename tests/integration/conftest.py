@@ -1,0 +1,78 @@
+"""Fixtures for the Home Assistant integration tests: a real broker, the simulator and an entry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
+
+from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from tests.helpers.brokers import AmqttBroker
+
+from .common import make_entry, setup_entry, sim_config, wait_printer_ready
+
+
+class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):
+    """Keep snapshots per Home Assistant major.minor: state and registry dumps differ between releases."""
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return `__snapshots__/<major.minor>/` next to the test module."""
+        base = Path(super().dirname(test_location=test_location))
+        return str(base / f"{MAJOR_VERSION}.{MINOR_VERSION}")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return the snapshot assertion with the per-version Home Assistant extension."""
+    return snapshot.use_extension(VersionedSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/anycubic_kobra2."""
+
+
+@pytest.fixture
+async def amqtt(socket_enabled: None) -> AsyncIterator[AmqttBroker]:
+    """Provide an anonymous in-process broker (the fast default for integration tests)."""
+    broker = AmqttBroker()
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.close()
+
+
+@pytest.fixture
+async def printer(amqtt: AmqttBroker) -> AsyncIterator[KobraSimulator]:
+    """Provide a running simulated Kobra 2 Pro on the amqtt broker."""
+    sim = KobraSimulator(sim_config(amqtt))
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@pytest.fixture
+def mock_config_entry(amqtt: AmqttBroker) -> MockConfigEntry:
+    """Return the test printer's entry on the amqtt broker."""
+    return make_entry(amqtt)
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, printer: KobraSimulator
+) -> MockConfigEntry:
+    """Set up the integration against the simulator and wait for the printer's full state."""
+    await setup_entry(hass, mock_config_entry)
+    await wait_printer_ready(hass, mock_config_entry)
+    return mock_config_entry
