@@ -1,0 +1,523 @@
+"""MQTT link to one Kobra 2 printer: connection loop, reports, commands and discovery."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+from dataclasses import dataclass, field
+import logging
+import os
+from pathlib import Path
+import random
+import secrets
+import ssl
+import tempfile
+import time
+from typing import Any, Final
+
+import aiomqtt
+
+from .commands import Command
+from .const import DISCOVERY_TOPIC, normalize_printer_id, report_topic_filter
+from .exceptions import (
+    KobraAuthError,
+    KobraCommandError,
+    KobraConnectionError,
+    KobraError,
+    KobraNotConnectedError,
+    KobraParseError,
+    KobraTimeoutError,
+)
+from .models import Report, TopicStyle
+from .parser import parse_report, parse_topic
+
+_LOGGER = logging.getLogger(__name__)
+
+CLIENT_ID_PREFIX: Final = "ha-kobra2-"
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+MIN_BACKOFF: Final = 1.0
+MAX_BACKOFF: Final = 60.0
+# CONNACK 4/5 (MQTT 3.1.1) and the reason codes paho turns them into (134/135).
+_AUTH_FAILURE_CODES: Final = (4, 5, 134, 135)
+_NOT_CONNECTED_CODES: Final = (4,)  # paho MQTT_ERR_NO_CONN on publish
+_STABLE_AFTER: Final = 30.0
+_MAX_QUEUED_MESSAGES: Final = 1000
+_WARN_INTERVAL: Final = 300.0
+_PAYLOAD_PREVIEW: Final = 200
+_FAILED_STATES: Final = frozenset({"failed"})
+
+type ReportCallback = Callable[[Report], None]
+type ConnectionCallback = Callable[[bool], None]
+type AuthFailedCallback = Callable[[KobraAuthError], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerConfig:
+    """Where and how to reach the MQTT broker the printer uses (secrets are left out of repr)."""
+
+    host: str
+    port: int = 1883
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    ca_data: str | None = field(default=None, repr=False)
+    client_cert: str | None = field(default=None, repr=False)
+    client_key: str | None = field(default=None, repr=False)
+    verify: bool = True
+    keepalive: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredPrinter:
+    """A printer seen publishing on the broker."""
+
+    model_id: str
+    printer_id: str
+
+
+def _make_ssl_context(cfg: BrokerConfig) -> ssl.SSLContext:
+    """Build a private SSL context; does file I/O, so it must run in an executor."""
+    if cfg.verify:
+        # With a CA given only that CA is trusted; without, the system store.
+        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=cfg.ca_data or None)
+        if cfg.ca_data:
+            # Home-made CAs often lack extensions that Python 3.13's strict mode demands
+            # (e.g. Authority Key Identifier); the chain and hostname are still verified.
+            ctx.verify_flags &= ~ssl.VERIFY_X509_STRICT
+    else:
+        # Insecure mode gets a context of its own, so no shared context is ever weakened.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cfg.client_cert:
+        # load_cert_chain only reads files: write the PEM text to a private temporary
+        # directory and remove it right after loading.
+        with tempfile.TemporaryDirectory(prefix="kobra2-tls-") as tmp:
+            path = Path(tmp) / "client.pem"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                file.write(cfg.client_cert.strip() + "\n")
+                if cfg.client_key:
+                    file.write(cfg.client_key.strip() + "\n")
+            ctx.load_cert_chain(path)
+    return ctx
+
+
+async def build_ssl_context(cfg: BrokerConfig) -> ssl.SSLContext | None:
+    """Return a new SSL context for cfg (None without TLS), built off the event loop."""
+    if not cfg.tls:
+        return None
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(None, _make_ssl_context, cfg)
+    except (ssl.SSLError, ValueError, OSError) as err:
+        # The message names the failing step, never the PEM content.
+        raise KobraConnectionError(f"invalid TLS settings: {err}") from None
+
+
+def new_client_id() -> str:
+    """Return a fresh client id (22 characters, unique per client object)."""
+    return f"{CLIENT_ID_PREFIX}{secrets.token_hex(6)}"
+
+
+def _code_value(code: object) -> int:
+    """Return the number of a paho ReasonCode or a plain int code (-1 if neither)."""
+    value = getattr(code, "value", code)
+    return value if isinstance(value, int) else -1
+
+
+def _reason_value(err: aiomqtt.MqttCodeError) -> int:
+    """Return the numeric code of an aiomqtt error."""
+    return _code_value(err.rc)
+
+
+def _translate(err: aiomqtt.MqttError, action: str) -> KobraError:
+    """Map an aiomqtt error to the package's exceptions."""
+    if isinstance(err, aiomqtt.MqttCodeError) and _reason_value(err) in _AUTH_FAILURE_CODES:
+        return KobraAuthError(f"broker refused the credentials ({err})")
+    return KobraConnectionError(f"{action} failed: {err}")
+
+
+def _discard(client: aiomqtt.Client) -> None:
+    """Close a client's socket(s) for good.
+
+    aiomqtt leaves the socket (and its reader and housekeeping task) open when CONNECT
+    times out or the link breaks inside a read; paho's reset closes everything.
+    """
+    with contextlib.suppress(Exception):
+        client._client._reset_sockets()
+
+
+def _payload_bytes(payload: Any) -> bytes:
+    """Return an aiomqtt payload as bytes."""
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload)
+    if payload is None:
+        return b""
+    return str(payload).encode()
+
+
+class _RateLimitedWarning:
+    """Log the first of a kind of problem as WARNING, then at most once per interval."""
+
+    def __init__(self, interval: float = _WARN_INTERVAL) -> None:
+        self._interval = interval
+        self._last: float | None = None
+        self._suppressed = 0
+
+    def __call__(self, msg: str, *args: object, exc_info: bool = False) -> None:
+        """Log msg % args as WARNING, or at DEBUG while rate-limited."""
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self._interval:
+            self._suppressed += 1
+            _LOGGER.debug(msg, *args)
+            return
+        if self._suppressed:
+            msg += " (%d similar messages suppressed)"
+            args = (*args, self._suppressed)
+        self._last = now
+        self._suppressed = 0
+        _LOGGER.warning(msg, *args, exc_info=exc_info)
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """A request waiting for the report that answers it."""
+
+    command: Command
+    future: asyncio.Future[Report]
+
+
+class KobraClient:
+    """Keeps one MQTT connection for one printer alive, delivers its reports and sends commands."""
+
+    def __init__(
+        self,
+        broker: BrokerConfig,
+        model_id: str,
+        printer_id: str,
+        *,
+        on_report: ReportCallback,
+        on_connection: ConnectionCallback | None = None,
+        on_auth_failed: AuthFailedCallback | None = None,
+        topic_style: TopicStyle = TopicStyle.TYPE,
+        client_id: str | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        min_backoff: float = MIN_BACKOFF,
+        max_backoff: float = MAX_BACKOFF,
+    ) -> None:
+        self.broker = broker
+        self.model_id = model_id
+        self.printer_id = normalize_printer_id(printer_id)
+        self.topic_style = TopicStyle(topic_style)
+        self.client_id = client_id or new_client_id()
+        # Validates both ids, so no wildcard or "/" can reach a topic.
+        self.report_filter = report_topic_filter(model_id, self.printer_id)
+        self._on_report = on_report
+        self._on_connection = on_connection
+        self._on_auth_failed = on_auth_failed
+        self._connect_timeout = connect_timeout
+        self._min_backoff = min_backoff
+        self._max_backoff = max(max_backoff, min_backoff)
+        self._ssl_context: ssl.SSLContext | None = None
+        self._ssl_ready = False
+        self._mqtt: aiomqtt.Client | None = None
+        self._connected = False
+        self._waiters: list[_Waiter] = []
+        self._task: asyncio.Task[None] | None = None
+        self._warn_payload = _RateLimitedWarning()
+        self._warn_callback = _RateLimitedWarning()
+        self._outage_logged = False
+
+    def __repr__(self) -> str:
+        """Describe the client without secrets."""
+        return (
+            f"<KobraClient {self.client_id} {self.broker.host}:{self.broker.port} "
+            f"{self.model_id}/{self.printer_id} connected={self._connected}>"
+        )
+
+    @property
+    def connected(self) -> bool:
+        """Return True while subscribed on a live broker connection."""
+        return self._connected
+
+    # --- connection ------------------------------------------------------------------------
+
+    async def _tls(self) -> ssl.SSLContext | None:
+        """Return this client's SSL context, building it (off-loop) on first use."""
+        if not self._ssl_ready:
+            self._ssl_context = await build_ssl_context(self.broker)
+            self._ssl_ready = True
+        return self._ssl_context
+
+    async def connect(self) -> None:
+        """Make one connection attempt and subscribe; raise KobraConnectionError or KobraAuthError.
+
+        A connection made here is taken over by run(); without run() call stop() to close it.
+        """
+        if self._mqtt is not None:
+            return
+        client = await _open_client(
+            self.broker,
+            self.client_id,
+            await self._tls(),
+            self._connect_timeout,
+            self.report_filter,
+        )
+        self._mqtt = client
+        self._set_connected(True)
+
+    async def _close(self) -> None:
+        """Disconnect the current client (gracefully if possible) and forget it."""
+        client, self._mqtt = self._mqtt, None
+        self._set_connected(False)
+        if client is None:
+            return
+        try:
+            async with asyncio.timeout(2):
+                await client.__aexit__(None, None, None)
+        except Exception as err:  # the link is going away anyway
+            _LOGGER.debug("Disconnect from %s:%s: %s", self.broker.host, self.broker.port, err)
+        finally:
+            _discard(client)
+
+    def _set_connected(self, connected: bool) -> None:
+        """Record the link state, fail pending requests on loss and notify the callback."""
+        if connected == self._connected:
+            return
+        self._connected = connected
+        if not connected:
+            for waiter in self._waiters:
+                if not waiter.future.done():
+                    waiter.future.set_exception(KobraConnectionError("connection to broker lost"))
+        if self._on_connection is not None:
+            try:
+                self._on_connection(connected)
+            except Exception:  # a callback bug must not kill the link
+                self._warn_callback("Error in connection callback", exc_info=True)
+
+    async def run(self) -> None:
+        """Stay connected until cancelled: reconnect with backoff, stop for good on auth failure."""
+        delay = self._min_backoff
+        while True:
+            session_start: float | None = None
+            try:
+                if self._mqtt is None:
+                    await self.connect()
+                session_start = time.monotonic()
+                if self._outage_logged:
+                    _LOGGER.info(
+                        "Connection to MQTT broker %s:%s restored",
+                        self.broker.host,
+                        self.broker.port,
+                    )
+                    self._outage_logged = False
+                await self._listen()
+                raise KobraConnectionError("message stream ended")
+            except asyncio.CancelledError:
+                await self._close()
+                raise
+            except KobraAuthError as err:
+                await self._close()
+                _LOGGER.error(
+                    "MQTT broker %s:%s refused the credentials; not reconnecting",
+                    self.broker.host,
+                    self.broker.port,
+                )
+                if self._on_auth_failed is not None:
+                    try:
+                        self._on_auth_failed(err)
+                    except Exception:  # a callback bug must not kill the loop
+                        self._warn_callback("Error in auth-failed callback", exc_info=True)
+                return
+            except (KobraError, aiomqtt.MqttError) as err:
+                await self._close()
+                self._log_outage("%s", err)
+            except Exception:
+                await self._close()
+                self._log_outage("unexpected error in the MQTT loop", exc_info=True)
+            # Only a connection that stayed up for a while resets the backoff, so a link
+            # that flaps right after connecting (e.g. a client-id clash) cannot storm.
+            if session_start is not None and time.monotonic() - session_start >= _STABLE_AFTER:
+                delay = self._min_backoff
+            await asyncio.sleep(delay * random.uniform(0.75, 1.0))
+            delay = min(delay * 2, self._max_backoff)
+
+    def _log_outage(self, msg: str, *args: object, exc_info: bool = False) -> None:
+        """Log a connection problem once per outage (later attempts at DEBUG)."""
+        if self._outage_logged:
+            _LOGGER.debug(msg, *args, exc_info=exc_info)
+            return
+        self._outage_logged = True
+        level = logging.ERROR if exc_info else logging.WARNING
+        _LOGGER.log(
+            level,
+            "Connection to MQTT broker %s:%s lost or refused, retrying: " + msg,
+            self.broker.host,
+            self.broker.port,
+            *args,
+            exc_info=exc_info,
+        )
+
+    async def _listen(self) -> None:
+        """Deliver messages of the current connection until it breaks."""
+        client = self._mqtt
+        assert client is not None
+        async for message in client.messages:
+            self._handle_message(message.topic.value, _payload_bytes(message.payload))
+
+    def _handle_message(self, topic: str, payload: bytes) -> None:
+        """Parse one message, answer waiting requests and hand the report on."""
+        try:
+            report = parse_report(topic, payload)
+        except KobraParseError as err:
+            self._warn_payload(
+                "Ignoring malformed message on %s (%s): %r",
+                topic,
+                err.reason,
+                payload[:_PAYLOAD_PREVIEW] + (b"..." if len(payload) > _PAYLOAD_PREVIEW else b""),
+            )
+            return
+        if report.printer_id != self.printer_id or report.model_id != self.model_id:
+            return
+        for waiter in self._waiters:
+            if not waiter.future.done() and waiter.command.matches(report):
+                waiter.future.set_result(report)
+        try:
+            self._on_report(report)
+        except Exception:  # a callback bug must not drop the connection
+            self._warn_callback("Error in report callback", exc_info=True)
+
+    def start(self) -> asyncio.Task[None]:
+        """Run the connection loop in a background task (idempotent) and return the task."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(
+                self.run(), name=f"kobra2 mqtt {self.printer_id[:8]}"
+            )
+        return self._task
+
+    async def stop(self) -> None:
+        """Stop the loop and disconnect."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._close()
+
+    # --- commands --------------------------------------------------------------------------
+
+    async def send(self, cmd: Command) -> None:
+        """Publish cmd at QoS 0 without retain; raise KobraNotConnectedError at once when down."""
+        client = self._mqtt
+        if client is None or not self._connected:
+            raise KobraNotConnectedError("not connected to the MQTT broker")
+        topic = cmd.topic(self.model_id, self.printer_id, self.topic_style)
+        try:
+            await client.publish(topic, cmd.payload(), qos=0, retain=False)
+        except aiomqtt.MqttCodeError as err:
+            if _reason_value(err) in _NOT_CONNECTED_CODES:
+                raise KobraNotConnectedError("not connected to the MQTT broker") from None
+            raise KobraConnectionError(f"publish failed: {err}") from None
+        except aiomqtt.MqttError as err:
+            raise KobraConnectionError(f"publish failed: {err}") from None
+
+    async def request(self, cmd: Command, timeout: float = 10.0) -> Report:  # noqa: ASYNC109
+        """Send cmd and return the report answering it.
+
+        Raises KobraTimeoutError without answer, KobraCommandError when the printer
+        answers with state "failed", KobraConnectionError when the link drops meanwhile.
+        """
+        waiter = _Waiter(cmd, asyncio.get_running_loop().create_future())
+        # Registered before sending: the answer can arrive before publish() returns.
+        self._waiters.append(waiter)
+        try:
+            await self.send(cmd)
+            try:
+                async with asyncio.timeout(timeout):
+                    report = await waiter.future
+            except TimeoutError:
+                raise KobraTimeoutError(
+                    f"no answer to {cmd.type}/{cmd.action} within {timeout:g} s"
+                ) from None
+        finally:
+            self._waiters.remove(waiter)
+        envelope = report.envelope
+        if envelope.state in _FAILED_STATES:
+            raise KobraCommandError(envelope.msg, code=envelope.code, state=envelope.state)
+        return report
+
+
+async def _open_client(
+    broker: BrokerConfig,
+    client_id: str,
+    tls_context: ssl.SSLContext | None,
+    connect_timeout: float,
+    topic_filter: str,
+) -> aiomqtt.Client:
+    """Connect a new aiomqtt client and subscribe to topic_filter; raise Kobra errors."""
+    client = aiomqtt.Client(
+        broker.host,
+        broker.port,
+        username=broker.username or None,
+        password=broker.password if broker.username else None,
+        identifier=client_id,
+        clean_session=True,
+        keepalive=broker.keepalive,
+        timeout=connect_timeout,
+        tls_context=tls_context,
+        max_queued_incoming_messages=_MAX_QUEUED_MESSAGES,
+        logger=_LOGGER,
+    )
+    try:
+        await client.__aenter__()
+    except aiomqtt.MqttError as err:
+        _discard(client)
+        raise _translate(err, f"connecting to {broker.host}:{broker.port}") from None
+    except BaseException:
+        _discard(client)
+        raise
+    try:
+        granted = await client.subscribe(topic_filter, qos=0)
+        if any(_code_value(code) >= 0x80 for code in granted):
+            raise KobraConnectionError(f"broker refused the subscription to {topic_filter}")
+    except BaseException as err:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2):
+                await client.__aexit__(None, None, None)
+        _discard(client)
+        if isinstance(err, aiomqtt.MqttError):
+            raise _translate(err, "subscribing") from None
+        raise
+    return client
+
+
+async def discover(broker: BrokerConfig, timeout: float = 3.0) -> list[DiscoveredPrinter]:  # noqa: ASYNC109
+    """Return the printers that publish on the broker within timeout seconds (sorted).
+
+    Raises KobraConnectionError or KobraAuthError when the broker cannot be used.
+    """
+    tls_context = await build_ssl_context(broker)
+    client = await _open_client(
+        broker, new_client_id(), tls_context, DEFAULT_CONNECT_TIMEOUT, DISCOVERY_TOPIC
+    )
+    found: set[DiscoveredPrinter] = set()
+    try:
+        async with asyncio.timeout(timeout):
+            async for message in client.messages:
+                info = parse_topic(message.topic.value)
+                if info is not None:
+                    found.add(DiscoveredPrinter(info.model_id, info.printer_id))
+    except TimeoutError:
+        pass
+    except aiomqtt.MqttError as err:
+        # The link broke while listening: report what was seen if anything, else fail.
+        if not found:
+            raise KobraConnectionError(f"connection lost during discovery: {err}") from None
+    finally:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2):
+                await client.__aexit__(None, None, None)
+        _discard(client)
+    return sorted(found, key=lambda p: (p.model_id, p.printer_id))
