@@ -9,6 +9,7 @@ import contextlib
 from dataclasses import dataclass
 import importlib.util
 import json
+import logging
 import os
 from pathlib import Path
 import shutil
@@ -100,8 +101,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sim.add_argument(
         "--time-scale",
         type=float,
-        default=20.0,
-        help="how much faster than real time the simulated printer runs (default 20)",
+        default=10.0,
+        help="how much faster than real time the simulated printer runs (default 10)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="show Home Assistant's console output"
@@ -252,7 +253,10 @@ class EmbeddedBroker:
 
 
 class DemoPrinter:
-    """The simulated Kobra 2 Pro: sample files on both storages and a print that restarts when it ends."""
+    """The simulated Kobra 2 Pro: sample files on both storages and one print after another."""
+
+    # Seconds the printer stays idle between two prints, so the idle state can be seen too.
+    IDLE_BETWEEN_PRINTS = 60.0
 
     def __init__(self, host: str, port: int, time_scale: float) -> None:
         from custom_components.anycubic_kobra2.kobra2.simulator import (
@@ -260,48 +264,52 @@ class DemoPrinter:
             SimulatorConfig,
         )
 
-        self.config = SimulatorConfig(
-            host=host,
-            port=port,
-            model_id=DEMO_MODEL_ID,
-            printer_id=DEMO_PRINTER_ID,
-            time_scale=time_scale,
+        self.sim = KobraSimulator(
+            SimulatorConfig(
+                host=host,
+                port=port,
+                model_id=DEMO_MODEL_ID,
+                printer_id=DEMO_PRINTER_ID,
+                time_scale=time_scale,
+            )
         )
-        self.sim = KobraSimulator(self.config)
+        self._printed = 0
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Connect the printer and start the first print."""
+        """Connect the printer and start the first print, as if chosen on its touchscreen."""
         await self.sim.start()
-        await self.sim.start_print(*self._next_file())
+        await self._start_next()
         self._task = asyncio.create_task(self._keep_printing())
 
-    def _next_file(self) -> tuple[str, str]:
-        """Return (file name, storage) of a sample print on the internal storage."""
-        from custom_components.anycubic_kobra2.kobra2.simulator.storage import LOCAL
+    async def _start_next(self) -> None:
+        """Start the next G-code file of the internal storage, round robin."""
+        from custom_components.anycubic_kobra2.kobra2.simulator import LOCAL
 
-        names = [entry.name for entry in self.sim.local_files.values() if not entry.is_dir]
-        if not names:
+        store = self.sim.local_files
+        paths = [path for path in store if not store[path].is_dir]
+        if not paths:
             raise DemoError("the simulator has no sample files")
-        return sorted(names)[0], LOCAL
+        await self.sim.start_print(paths[self._printed % len(paths)], LOCAL)
+        self._printed += 1
 
     async def _keep_printing(self) -> None:
-        """Start the sample print again a while after the last one ended, so the demo stays alive."""
+        """Start another print a while after the last one ended (or was stopped), so the demo stays alive."""
         idle_since: float | None = None
         while True:
-            await asyncio.sleep(5.0)
-            if self.sim.printing:
+            await asyncio.sleep(2.0)
+            if self.sim.state.status != "free":
                 idle_since = None
-                continue
-            if idle_since is None:
+            elif idle_since is None:
                 idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > 60.0:
+            elif time.monotonic() - idle_since >= self.IDLE_BETWEEN_PRINTS:
                 idle_since = None
-                with contextlib.suppress(Exception):
-                    await self.sim.start_print(*self._next_file())
+                # The printer may have been busy again by then (a print started from Home Assistant).
+                with contextlib.suppress(RuntimeError):
+                    await self._start_next()
 
     async def stop(self) -> None:
-        """Disconnect cleanly (the printer says it goes offline)."""
+        """Disconnect cleanly (the printer's offline report is sent)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -729,6 +737,9 @@ async def main_async(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of scripts/demo."""
     args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="[demo] %(levelname)s %(name)s: %(message)s")
+    # amqtt warns about messages in flight when it shuts down, which is what stopping means here.
+    logging.getLogger("amqtt").setLevel(logging.ERROR)
     return asyncio.run(main_async(args))
 
 
