@@ -1,7 +1,7 @@
 """Push coordinator: one MQTT client per printer, every report applied at once."""
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, override
@@ -168,6 +168,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._flush_handle: asyncio.Handle | None = None
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._report_listeners: list[Callable[[Report], None]] = []
         self._device_id: str | None = None
         self._device_sw_version: str | None = None
 
@@ -245,9 +246,26 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         if isinstance(report, PrintReport):
             self._track_finish(report)
         self._mark_fresh()
+        for listener in list(self._report_listeners):
+            try:
+                listener(report)
+            except Exception:  # one faulty listener must not stop the others or the update
+                LOGGER.exception("Error in a report listener")
         if came_online and self._ever_connected:
             self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
         self._schedule_flush()
+
+    @callback
+    def async_add_report_listener(self, listener: Callable[[Report], None]) -> CALLBACK_TYPE:
+        """Call listener with every report after it was applied; return the remover."""
+        self._report_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            """Stop calling the listener."""
+            self._report_listeners.remove(listener)
+
+        return remove
 
     def _track_finish(self, report: PrintReport) -> None:
         """Pin the estimated finish to when the report arrived, so it does not drift per update."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
@@ -25,7 +26,7 @@ class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:
         """Return `__snapshots__/<major.minor>/` next to the test module."""
-        base = Path(super().dirname(test_location=test_location))
+        base = Path(test_location.filepath).parent / "__snapshots__"
         return str(base / f"{MAJOR_VERSION}.{MINOR_VERSION}")
 
 
@@ -33,6 +34,17 @@ class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Return the snapshot assertion with the per-version Home Assistant extension."""
     return snapshot.use_extension(VersionedSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create disabled-by-default entities enabled, so snapshots cover them too."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
