@@ -648,3 +648,26 @@ async def test_discover_errors(make_mosquitto) -> None:
     assert await discover(plain(broker, username="maker", password="right"), timeout=0.2) == []
     with pytest.raises(KobraConnectionError):
         await discover(BrokerConfig("127.0.0.1", 1), timeout=0.2)
+
+
+async def test_cancelled_connect_leaves_nothing_behind(make_mosquitto) -> None:
+    # A frozen broker accepts TCP but never answers; with TLS the attempt then hangs in the
+    # handshake inside aiomqtt's executor thread, which a cancellation cannot stop.
+    broker = await make_mosquitto(tls=True)
+    cfg = BrokerConfig(broker.host, broker.tls_port, tls=True, ca_data=broker.pki.ca_pem)
+    client = make_client(cfg, Events(), connect_timeout=5)
+    await client._tls()  # build the context now, so the attempt is at the handshake when cancelled
+    broker.freeze()
+    try:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.3):
+                await client.connect()
+    finally:
+        broker.thaw()
+    assert not client.connected
+    # The abandoned attempt completes after the thaw and is closed at once.
+    closed = f"Client {client.client_id} closed its connection"
+    await wait_until(lambda: closed in broker.read_log())
+    await client.connect()
+    assert client.connected
+    await client.stop()

@@ -149,6 +149,13 @@ def _discard(client: aiomqtt.Client) -> None:
         client._client._reset_sockets()
 
 
+def _discard_after(client: aiomqtt.Client, enter: asyncio.Future[Any]) -> None:
+    """Close a client whose abandoned connection attempt just finished."""
+    if not enter.cancelled():
+        enter.exception()  # retrieved on purpose: nobody else will look at it
+    _discard(client)
+
+
 def _payload_bytes(payload: Any) -> bytes:
     """Return an aiomqtt payload as bytes."""
     if isinstance(payload, bytes | bytearray):
@@ -223,6 +230,7 @@ class KobraClient:
         self._ssl_context: ssl.SSLContext | None = None
         self._ssl_ready = False
         self._mqtt: aiomqtt.Client | None = None
+        self._connect_lock = asyncio.Lock()
         self._connected = False
         self._waiters: list[_Waiter] = []
         self._task: asyncio.Task[None] | None = None
@@ -256,17 +264,18 @@ class KobraClient:
 
         A connection made here is taken over by run(); without run() call stop() to close it.
         """
-        if self._mqtt is not None:
-            return
-        client = await _open_client(
-            self.broker,
-            self.client_id,
-            await self._tls(),
-            self._connect_timeout,
-            self.report_filter,
-        )
-        self._mqtt = client
-        self._set_connected(True)
+        async with self._connect_lock:
+            if self._mqtt is not None:
+                return
+            client = await _open_client(
+                self.broker,
+                self.client_id,
+                await self._tls(),
+                self._connect_timeout,
+                self.report_filter,
+            )
+            self._mqtt = client
+            self._set_connected(True)
 
     async def _close(self) -> None:
         """Disconnect the current client (gracefully if possible) and forget it."""
@@ -470,8 +479,14 @@ async def _open_client(
         max_queued_incoming_messages=_MAX_QUEUED_MESSAGES,
         logger=_LOGGER,
     )
+    # aiomqtt connects in an executor thread that a cancellation cannot stop; shield it and
+    # close whatever it produces once it is done, so no socket or task outlives us.
+    enter = asyncio.ensure_future(client.__aenter__())
     try:
-        await client.__aenter__()
+        await asyncio.shield(enter)
+    except asyncio.CancelledError:
+        enter.add_done_callback(lambda _fut: _discard_after(client, enter))
+        raise
     except aiomqtt.MqttError as err:
         _discard(client)
         raise _translate(err, f"connecting to {broker.host}:{broker.port}") from None
