@@ -30,6 +30,9 @@ MOSQUITTO = os.environ.get("KOBRA2_MOSQUITTO", "/usr/sbin/mosquitto")
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
 
+_SETPRIV = shutil.which("setpriv")
+_PDEATHSIG = [_SETPRIV, "--pdeathsig", "KILL"] if _SETPRIV else []
+
 # Every mosquitto process ever started by this module; reaped at session end and at exit
 # no matter how a test ended (a lingering broker once broke CI).
 _LIVE: set[subprocess.Popen[bytes]] = set()
@@ -312,14 +315,14 @@ class MosquittoBroker:
         if self.options.tls and not self.tls_port:
             self.tls_port = free_port()
         conf = self._write_config()
-        # Popen from the event-loop thread on purpose: the child must not be tied to a worker
-        # thread's lifetime, and fork/exec returns at once.
+        # Same process group as the test run, so a group kill (CI timeout, Ctrl-C) reaches it,
+        # and a parent-death signal for a SIGKILLed test run, where no cleanup code runs.
+        # Popen runs on the calling (event-loop) thread; the signal fires when it ends.
         proc = subprocess.Popen(
-            [MOSQUITTO, "-c", str(conf)],
+            [*_PDEATHSIG, MOSQUITTO, "-c", str(conf)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C in the terminal must not hit it before we reap it
         )
         _LIVE.add(proc)
         self._proc = proc
