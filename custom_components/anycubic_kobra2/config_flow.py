@@ -235,13 +235,17 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             for printer_id, model_id in self._discovered.items()
         ]
-        options.append(SelectOptionDict(value=MANUAL_ENTRY, label="Manual entry"))
+        options.append(SelectOptionDict(value=MANUAL_ENTRY, label="Enter the printer by hand"))
         return self.async_show_form(
             step_id="printer",
             data_schema=vol.Schema(
                 {
                     vol.Required(CONF_PRINTER_ID): SelectSelector(
-                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                        SelectSelectorConfig(
+                            options=options,
+                            mode=SelectSelectorMode.LIST,
+                            translation_key="printer",
+                        )
                     )
                 }
             ),

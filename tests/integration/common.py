@@ -88,6 +88,8 @@ def sim_config(broker: AnyBroker, **overrides: Any) -> SimulatorConfig:
         # Fast transitions keep print-flow tests short; idle values stay at ambient.
         "time_scale": 20.0,
         "transition_seconds": 0.2,
+        # Frequent reports let discovery in the config flow finish quickly.
+        "temp_interval": 0.25,
     }
     settings.update(overrides)
     return SimulatorConfig(**settings)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 
 from .common import setup_entry, wait_printer_ready
 

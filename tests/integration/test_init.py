@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
 
 from .common import entity, state_of
 
