@@ -22,7 +22,7 @@ host_py314() {
 
 latest_mode() {
   if [ -x "$ENVS/latest/bin/python" ]; then echo venv
-  elif [ -x "$FORKY/venv/bin/python" ]; then echo chroot
+  elif [ -f "$FORKY/venv/pyvenv.cfg" ] && ls "$FORKY"/venv/.kobra2-* >/dev/null 2>&1; then echo chroot
   else echo none
   fi
 }

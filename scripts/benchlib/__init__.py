@@ -1,0 +1,1 @@
+"""Benchmark harness: report-to-state latency, throughput, CPU, commands, setup and memory."""

@@ -1,0 +1,76 @@
+"""Where the event loop's time goes per report, by package (cProfile over a fixed-rate burst)."""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+from typing import TYPE_CHECKING, Any
+
+from . import measure
+
+if TYPE_CHECKING:
+    from .worker import Worker
+
+# Ordered: the first matching fragment of a function's file names its group.
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("/anycubic_kobra2/kobra2/client", "kobra2 client"),
+    ("/anycubic_kobra2/kobra2/", "kobra2 protocol (parse, state)"),
+    ("/anycubic_kobra2/", "integration (coordinator, entities)"),
+    ("/aiomqtt/", "aiomqtt"),
+    ("/paho/", "paho-mqtt"),
+    ("/homeassistant/components/mqtt/", "HA mqtt integration"),
+    ("/homeassistant/helpers/template", "HA templates + jinja2"),
+    ("/jinja2/", "HA templates + jinja2"),
+    ("/homeassistant/components/sensor", "HA entity state write"),
+    ("/homeassistant/helpers/entity", "HA entity state write"),
+    ("/homeassistant/helpers/update_coordinator", "HA entity state write"),
+    ("/homeassistant/core", "HA core (state machine, bus)"),
+    ("/homeassistant/", "HA other"),
+    ("/scripts/benchlib/", "benchmark harness"),
+    ("/asyncio/", "asyncio + sockets"),
+    ("selectors", "asyncio + sockets"),
+    ("socket", "asyncio + sockets"),
+    ("json", "json decode"),
+    ("orjson", "json decode"),
+)
+
+
+def group_of(filename: str, funcname: str) -> str:
+    """Return the group a profiled function belongs to."""
+    probe = filename if filename != "~" else funcname
+    for fragment, name in GROUPS:
+        if fragment in probe:
+            return name
+    return "other (builtins, stdlib)"
+
+
+def by_group(prof: cProfile.Profile) -> dict[str, float]:
+    """Return own time (tottime, seconds) summed per group."""
+    stats = pstats.Stats(prof)
+    out: dict[str, float] = {}
+    for (filename, _line, funcname), row in stats.stats.items():  # type: ignore[attr-defined]
+        tottime = row[2]
+        g = group_of(filename, funcname)
+        out[g] = out.get(g, 0.0) + tottime
+    return out
+
+
+async def profile_paths(worker: Worker, rate: float = 500, count: int = 2000) -> dict[str, Any]:
+    """Profile a burst on each path; return per-group microseconds per report."""
+    out: dict[str, Any] = {}
+    for path in worker.paths:
+        prof = cProfile.Profile()
+        prof.enable()
+        res = await measure.burst(path, worker.driver, worker.seq[path.name], rate, count)
+        prof.disable()
+        groups = by_group(prof)
+        total = sum(groups.values())
+        out[path.name] = {
+            "count": count,
+            "ok": res.ok,
+            "total_us_per_report": total / count * 1e6,
+            "groups_us_per_report": {
+                g: round(v / count * 1e6, 2) for g, v in sorted(groups.items(), key=lambda kv: -kv[1])
+            },
+        }
+    return out

@@ -1,0 +1,296 @@
+"""One benchmark process: a broker, a Home Assistant instance, the driver, every path; raw results as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from dataclasses import asdict, dataclass
+import gc
+import json
+import logging
+from pathlib import Path
+import secrets
+import sys
+import tempfile
+import time
+import tracemalloc
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+
+from . import measure, reports
+from .hass_env import start_hass, stop_hass, wait_until
+from .measure import Seq
+from .paths import (
+    DEFAULT_KEYS,
+    YAML_SENSORS,
+    BenchPath,
+    CoreYamlPath,
+    IntegrationPath,
+    RawPath,
+    TransportPath,
+    command_yaml,
+    entity_id_for,
+    integration_available,
+    setup_core_mqtt,
+    transport_available,
+    write_config,
+)
+from .rpc import DriverClient
+
+_LOGGER = logging.getLogger("bench.worker")
+
+
+@dataclass
+class Options:
+    """What one worker measures and how much."""
+
+    broker: str = "mosquitto"  # or "amqtt" (runs inside the driver process)
+    reports: int = 2000  # per path and report kind, over all rounds
+    rounds: int = 4
+    kinds: tuple[str, ...] = ("temp", "print")
+    rates: tuple[float, ...] = (500, 1000, 2000, 4000, 8000)
+    burst_seconds: float = 1.5
+    cpu_reports: int = 2000
+    cpu_rate: float = 500
+    cpu_rounds: int = 4
+    commands: int = 300
+    setups: int = 10
+    memory: tuple[int, ...] = ()  # printer counts for the memory phase (own worker recommended)
+    profile: bool = False
+    only: tuple[str, ...] = ()  # restrict to these paths (a, b, c, t)
+
+
+class Worker:
+    """Runs the phases in one Home Assistant instance."""
+
+    def __init__(self, opts: Options) -> None:
+        self.opts = opts
+        self.driver = DriverClient()
+        self.hass: HomeAssistant | None = None
+        self.broker: Any = None
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.paths: list[BenchPath] = []
+        self.seq: dict[str, Seq] = {}
+        self.printer_ids: dict[str, str] = {}
+        self.command_entities_b: dict[str, str] = {}
+        self.result: dict[str, Any] = {"broker": opts.broker, "options": asdict(opts), "notes": []}
+        self._tmp = tempfile.TemporaryDirectory(prefix="kobra2-bench-")
+
+    def note(self, text: str) -> None:
+        """Keep a remark for the report."""
+        _LOGGER.warning("%s", text)
+        self.result["notes"].append(text)
+
+    async def start_broker(self) -> None:
+        """Start the broker: mosquitto as a subprocess, amqtt inside the driver process."""
+        if self.opts.broker == "mosquitto":
+            from tests.helpers.brokers import MosquittoBroker  # noqa: PLC0415
+
+            self.broker = MosquittoBroker(workdir=Path(self._tmp.name) / "mosquitto")
+            await self.broker.start()
+            self.port = self.broker.port
+        else:
+            self.port = (await self.driver.call("amqtt"))["port"]
+
+    async def run(self) -> dict[str, Any]:
+        """Run every phase, always cleaning up."""
+        try:
+            await self.driver.start()
+            await self.start_broker()
+            config_dir = Path(self._tmp.name) / "config"
+            config_dir.mkdir()
+            write_config(config_dir, {})
+            t = time.perf_counter()
+            self.hass = await start_hass(config_dir)
+            self.result["hass_start_s"] = round(time.perf_counter() - t, 3)
+            if self.opts.memory:
+                await self.phase_memory()
+            else:
+                await self.build_paths()
+                await self.phase_latency()
+                await self.phase_throughput()
+                await self.phase_cpu()
+                if self.opts.profile:
+                    await self.phase_profile()
+                await self.phase_commands()
+                await self.phase_setup()
+        finally:
+            await self.close()
+        return self.result
+
+    async def close(self) -> None:
+        """Stop Home Assistant, the driver and the broker."""
+        for path in self.paths:
+            with contextlib.suppress(Exception):
+                await path.teardown()
+        if self.hass is not None:
+            with contextlib.suppress(Exception):
+                await stop_hass(self.hass)
+        await self.driver.close()
+        if self.broker is not None:
+            await self.broker.close()
+        self._tmp.cleanup()
+
+    def want(self, name: str) -> bool:
+        """Return whether path name is to be measured."""
+        return not self.opts.only or name in self.opts.only
+
+    async def build_paths(self) -> None:
+        """Start one simulated printer per path and set every path up."""
+        assert self.hass is not None
+        hass = self.hass
+        names = ["a", "b", "c", "t"]
+        ids = {n: secrets.token_hex(16) for n in names}
+        self.printer_ids = ids
+        model = reports.MODEL_ID
+        printers = [[model, ids[n]] for n in names]
+        info = await self.driver.call("printers", host=self.host, port=self.port, printers=printers)
+        self.result["printer_kind"] = info["kind"]
+        if info["kind"] != "simulator":
+            self.note("the project's simulator was not importable: reports came from a bare aiomqtt publisher")
+        keys: tuple[str, ...] = DEFAULT_KEYS
+        paths: list[BenchPath] = []
+        a: IntegrationPath | None = None
+        if self.want("a") and integration_available():
+            a = IntegrationPath(hass, 0, model, ids["a"], host=self.host, port=self.port)
+            await a.setup()
+            self.result["setup_first_s"] = round(a.setup_s, 4)
+            yaml_keys = {k for k, *_ in YAML_SENSORS}
+            keys = tuple(k for k in a.entities if k in yaml_keys)
+            self.result["a_entities"] = sorted(a.entities)
+            paths.append(a)
+        elif self.want("a"):
+            self.note("integration not importable yet: path (a) skipped")
+        b = CoreYamlPath(hass, 1, model, ids["b"], keys=keys)
+        platforms: dict[str, list[dict[str, Any]]] = {}
+        if self.want("b"):
+            platforms = {"sensor": b.yaml(), **command_yaml(model, ids["b"], "bench_b")}
+        await setup_core_mqtt(hass, self.host, self.port, platforms)
+        if self.want("b"):
+            await b.setup()
+            paths.append(b)
+            for domain, suffix in (("button", "pause"), ("number", "target_nozzle")):
+                eid = entity_id_for(hass, domain, "mqtt", f"bench_b_{ids['b']}_{suffix}")
+                if eid is not None:
+                    self.command_entities_b[domain] = eid
+        self.result["b_sensors"] = list(keys)
+        if self.want("c"):
+            c = RawPath(hass, 2, model, ids["c"], host=self.host, port=self.port)
+            await c.setup()
+            paths.append(c)
+        if self.want("t") and transport_available() and a is not None:
+            t = TransportPath(hass, 3, model, ids["t"], host=self.host, port=self.port, extra_data={"transport": "mqtt"})
+            try:
+                await t.setup()
+                paths.append(t)
+            except Exception as err:  # noqa: BLE001 - reported, other paths go on
+                self.note(f"HA MQTT transport path could not be set up: {err}")
+        self.paths = paths
+        self.seq = {p.name: Seq() for p in paths}
+        for p in paths:
+            for kind in self.opts.kinds:
+                exp = await measure.discover_expected(p, self.driver, self.seq[p.name], kind)
+                self.result.setdefault("expected", {}).setdefault(p.name, {})[kind] = sorted(
+                    k for k, e in p.entities.items() if e in exp
+                )
+        self.result["paths"] = {p.name: p.label for p in paths}
+
+    async def phase_latency(self) -> None:
+        """Interleaved rounds (a b c, b c a, ...) of reports, one in flight at a time."""
+        per_round = max(1, self.opts.reports // self.opts.rounds)
+        out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for r in range(self.opts.rounds):
+            order = self.paths[r % len(self.paths) :] + self.paths[: r % len(self.paths)]
+            for p in order:
+                for kind in self.opts.kinds:
+                    gc.collect()
+                    run = await measure.latency_block(p, self.driver, self.seq[p.name], kind, per_round)
+                    out.setdefault(p.name, {}).setdefault(kind, []).append(
+                        {"first_ns": run.first, "last_ns": run.last, "lost": run.lost, "wrong": run.wrong}
+                    )
+        self.result["latency"] = out
+
+    async def phase_throughput(self) -> None:
+        """Step the report rate up, path by path interleaved, until a path stops keeping up."""
+        out: dict[str, list[dict[str, Any]]] = {p.name: [] for p in self.paths}
+        failed: set[str] = set()
+        for rate in self.opts.rates:
+            for p in self.paths:
+                if p.name in failed:
+                    continue
+                count = max(50, int(rate * self.opts.burst_seconds))
+                res = await measure.burst(p, self.driver, self.seq[p.name], rate, count)
+                out[p.name].append(measure.burst_dict(res))
+                if not res.ok:
+                    failed.add(p.name)
+        self.result["throughput"] = out
+
+    async def phase_cpu(self) -> None:
+        """CPU time per report at a rate every path keeps up with, interleaved rounds."""
+        out: dict[str, list[dict[str, Any]]] = {p.name: [] for p in self.paths}
+        for r in range(self.opts.cpu_rounds):
+            order = self.paths[r % len(self.paths) :] + self.paths[: r % len(self.paths)]
+            for p in order:
+                gc.collect()
+                idle = await measure.idle_cpu_rate(0.5)
+                res = await measure.burst(p, self.driver, self.seq[p.name], self.opts.cpu_rate, self.opts.cpu_reports)
+                d = measure.burst_dict(res)
+                d["idle_cpu_per_s"] = idle
+                d["cpu_per_report_us"] = max(0.0, (res.cpu_s - idle * res.wall_s)) / res.count * 1e6
+                out[p.name].append(d)
+        self.result["cpu"] = out
+
+    async def phase_commands(self) -> None:
+        """Placeholder until the integration's command entities exist (filled in below)."""
+        from .commands import measure_commands  # noqa: PLC0415
+
+        assert self.hass is not None
+        self.result["commands"] = await measure_commands(self, self.opts.commands)
+
+    async def phase_setup(self) -> None:
+        """Config entry setup time with the broker up (first, then warm re-setups)."""
+        from .commands import measure_setup  # noqa: PLC0415
+
+        self.result["setup"] = await measure_setup(self, self.opts.setups)
+
+    async def phase_memory(self) -> None:
+        """Memory per printer for each printer count (a, and b for comparison)."""
+        from .memory import measure_memory  # noqa: PLC0415
+
+        self.result["memory"] = await measure_memory(self, self.opts.memory)
+
+    async def phase_profile(self) -> None:
+        """Where the time goes for (a) and (c) at a fixed rate."""
+        from .profile import profile_paths  # noqa: PLC0415
+
+        self.result["profile"] = await profile_paths(self)
+
+
+def parse_args(argv: list[str]) -> tuple[Options, Path]:
+    """Parse the worker's command line (the orchestrator passes JSON options)."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--options", required=True, help="JSON of Options")
+    ap.add_argument("--out", required=True, help="where to write the JSON result")
+    ns = ap.parse_args(argv)
+    raw = json.loads(ns.options)
+    for key in ("kinds", "rates", "memory", "only"):
+        if key in raw:
+            raw[key] = tuple(raw[key])
+    return Options(**raw), Path(ns.out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one worker and write its result."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
+    for noisy in ("amqtt", "transitions", "homeassistant.components.http"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    opts, out = parse_args(sys.argv[1:] if argv is None else argv)
+    result = asyncio.run(Worker(opts).run())
+    out.write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
