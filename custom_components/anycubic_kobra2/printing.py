@@ -26,7 +26,7 @@ from .const import COMMAND_TIMEOUT, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator, job_active, print_state
 from .kobra2 import commands
 from .kobra2.commands import Command
-from .kobra2.models import FileEntry, MachineStatus, PrintPhase, Storage
+from .kobra2.models import FileEntry, MachineStatus, PrintPhase, PrintReport, Report, Storage
 
 # The printer only lists and prints .gcode files (protocol doc §7).
 GCODE_SUFFIXES: Final = (".gcode",)
@@ -107,8 +107,9 @@ class _Hasher:
         return self._md5.hexdigest()
 
 
-def hash_file(path: Path, limit: int = MAX_FILE_SIZE) -> tuple[str, int]:
+def hash_file(path: Path, limit: int | None = None) -> tuple[str, int]:
     """Return (md5, size) of a local G-code file; blocking, run it in the executor."""
+    limit = MAX_FILE_SIZE if limit is None else limit
     if path.stat().st_size > limit:
         raise _too_large(path.name, limit)
     hasher = _Hasher(path.name, limit)
@@ -135,9 +136,10 @@ def check_http_url(url: str) -> None:
 
 
 async def async_hash_url(
-    hass: HomeAssistant, url: str, filename: str, limit: int = MAX_FILE_SIZE
+    hass: HomeAssistant, url: str, filename: str, limit: int | None = None
 ) -> tuple[str, int]:
     """Stream a URL through MD5 with Home Assistant's HTTP session; return (md5, size)."""
+    limit = MAX_FILE_SIZE if limit is None else limit
     session = async_get_clientsession(hass)
     hasher = _Hasher(filename, limit)
     try:
@@ -540,7 +542,14 @@ class FileBrowser:
         """Send a print/start and wait until the printer has the file (or says it failed)."""
         taskid = command.taskid
         changed = asyncio.Event()
-        unsub = self.coordinator.async_add_listener(changed.set)
+
+        @callback
+        def _on_report(report: Report) -> None:
+            """Wake the waiter on every print report."""
+            if isinstance(report, PrintReport):
+                changed.set()
+
+        unsub = self.coordinator.async_add_report_listener(_on_report)
         try:
             await self.coordinator.async_command(command, wait=False)
             # Without any report for the task the printer did not take the command; during a
