@@ -133,6 +133,7 @@ class KobraSimulator:
         self._tick_task: asyncio.Task[None] | None = None
         self._download_task: asyncio.Task[None] | None = None
         self._ssl_context: ssl.SSLContext | None = None
+        self._send_lock = asyncio.Lock()
         self._seq = 0
         self._waited: dict[tuple[str, str], int] = {}
         self._waiters: list[asyncio.Future[None]] = []
@@ -298,7 +299,8 @@ class KobraSimulator:
 
     async def publish_raw(self, suffix: str, payload: bytes) -> None:
         """Publish any bytes on `<report base>/<suffix>` (for malformed-input tests)."""
-        await self._publish(f"{self.report_base}/{suffix.lstrip('/')}", payload)
+        async with self._send_lock:
+            await self._publish(f"{self.report_base}/{suffix.lstrip('/')}", payload)
 
     async def start_print(self, filename: str, storage: str = LOCAL) -> str:
         """Start a print as if chosen on the touchscreen; returns its `localtask` id."""
@@ -425,9 +427,12 @@ class KobraSimulator:
         return dumps(envelope, pretty=self.config.pretty_json)
 
     async def _send(self, items: Iterable[Outgoing]) -> None:
-        """Publish reports in order."""
-        for item in items:
-            await self._publish(f"{self.report_base}/{item.type}/report", self._encode(item))
+        """Publish reports in order; the lock keeps batches from interleaving."""
+        # Command handlers and the ticker both publish; without the (FIFO) lock a later
+        # "preheating" could overtake an earlier "checking" while a publish awaits.
+        async with self._send_lock:
+            for item in items:
+                await self._publish(f"{self.report_base}/{item.type}/report", self._encode(item))
 
     async def _publish(self, topic: str, payload: bytes) -> None:
         """Publish at QoS 0 without retain; silently dropped while offline, like the printer."""
