@@ -33,6 +33,8 @@ from .models import Report, TopicStyle
 from .parser import parse_report, parse_topic
 
 _LOGGER = logging.getLogger(__name__)
+# paho's own messages, under this module so users can tune them separately.
+_PAHO_LOGGER = _LOGGER.getChild("paho")
 
 CLIENT_ID_PREFIX: Final = "ha-kobra2-"
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
@@ -186,6 +188,30 @@ class _RateLimitedWarning:
         self._last = now
         self._suppressed = 0
         _LOGGER.warning(msg, *args, exc_info=exc_info)
+
+
+class _MqttClient(aiomqtt.Client):
+    """aiomqtt client that fails a connection attempt as soon as the broker hangs up.
+
+    aiomqtt ignores a disconnect before CONNACK and waits for its full timeout; a broker
+    that refuses a TLS client without certificate (TLS 1.3) closes exactly then.
+    """
+
+    def _on_disconnect(
+        self,
+        client: Any,
+        userdata: Any,
+        flags: Any,
+        reason_code: Any,
+        properties: Any = None,
+    ) -> None:
+        """Fail the pending connection attempt, else behave like aiomqtt."""
+        if self._lock.locked() and not self._connected.done():
+            self._connected.set_exception(
+                aiomqtt.MqttError(f"connection closed before CONNACK ({reason_code})")
+            )
+            return
+        super()._on_disconnect(client, userdata, flags, reason_code, properties)
 
 
 @dataclass(slots=True)
@@ -466,7 +492,7 @@ async def _open_client(
     topic_filter: str,
 ) -> aiomqtt.Client:
     """Connect a new aiomqtt client and subscribe to topic_filter; raise Kobra errors."""
-    client = aiomqtt.Client(
+    client = _MqttClient(
         broker.host,
         broker.port,
         username=broker.username or None,
@@ -477,7 +503,7 @@ async def _open_client(
         timeout=connect_timeout,
         tls_context=tls_context,
         max_queued_incoming_messages=_MAX_QUEUED_MESSAGES,
-        logger=_LOGGER,
+        logger=_PAHO_LOGGER,
     )
     # aiomqtt connects in an executor thread that a cancellation cannot stop; shield it and
     # close whatever it produces once it is done, so no socket or task outlives us.
