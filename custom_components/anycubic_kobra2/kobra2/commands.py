@@ -34,6 +34,32 @@ from .models import (
     UnknownReport,
 )
 
+__all__ = [
+    "Command",
+    "cancel_print",
+    "cloud_recommend_list",
+    "delete_file",
+    "get_slice_param",
+    "list_files",
+    "local_task_trans",
+    "new_msgid",
+    "new_taskid",
+    "now_ms",
+    "ota_update",
+    "pause_print",
+    "query_print",
+    "query_settings",
+    "query_status",
+    "report_version",
+    "resume_print",
+    "start_capture",
+    "start_local_print",
+    "start_url_print",
+    "start_usb_print",
+    "stop_print",
+    "update_settings",
+]
+
 # Keys whose values must never show up in a repr or a log line.
 _SECRET_KEYS: Final = frozenset({"tmpSecretId", "tmpSecretKey", "sessionToken"})
 _MD5_RE: Final = re.compile(r"[0-9a-fA-F]{32}")
