@@ -284,3 +284,23 @@ async def test_wait_for_command_and_publish_raw(amqtt_broker: AmqttBroker, make_
         await sim.publish_raw("print/report", b"\x00garbage")
         raw = await observer.expect("None", where=lambda s: s.raw == b"\x00garbage")
         assert raw.topic == f"{sim.report_base}/print/report"
+
+
+async def test_a_failing_handler_does_not_kill_the_printer(
+    amqtt_broker: AmqttBroker, make_sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in one handler (injected: brokers cannot cause it) is logged; later commands work."""
+    async with observing(amqtt_broker.port) as observer:
+        sim: KobraSimulator = await make_sim(amqtt_broker.port)
+        await observer.expect("status", state="free")  # the announcement
+
+        def broken(*_: object) -> None:
+            raise RuntimeError("injected")
+
+        monkeypatch.setattr(sim.machine, "pause", broken)
+        await observer.send(sim, "print", "pause", {"taskid": "1"})
+        await observer.send(sim, "status", "query")
+        await sim.wait_for_command("status", "query")
+        assert (await observer.expect("status", "workReport")).state == "free"
+        assert sim.connected
+        assert [c.action for c in sim.received] == ["pause", "query"]

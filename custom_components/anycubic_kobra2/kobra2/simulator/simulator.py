@@ -354,7 +354,7 @@ class KobraSimulator:
                     if not first.done():
                         first.set_result(None)
                     async for message in client.messages:
-                        await self._on_message(str(message.topic), _payload_bytes(message.payload))
+                        await self._dispatch(str(message.topic), _payload_bytes(message.payload))
             except aiomqtt.MqttError as err:
                 if not first.done():
                     first.set_exception(ConnectionError(f"cannot connect to broker: {err}"))
@@ -397,7 +397,11 @@ class KobraSimulator:
         while True:
             await asyncio.sleep(self.config.tick_interval)
             now = loop.time()
-            out = self.machine.advance((now - last) * self.config.time_scale)
+            try:
+                out = self.machine.advance((now - last) * self.config.time_scale)
+            except Exception:
+                _LOGGER.exception("simulator state machine failed")
+                out = []
             last = now
             if now >= next_temp:
                 out.append(self.machine.temperature_report())
@@ -476,6 +480,15 @@ class KobraSimulator:
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+    async def _dispatch(self, topic: str, raw: bytes) -> None:
+        """Handle one command; a bug in a handler is logged and must not kill the connection."""
+        try:
+            await self._on_message(topic, raw)
+        except aiomqtt.MqttError:
+            raise
+        except Exception:
+            _LOGGER.exception("simulator failed to handle a command on %s", topic)
 
     async def _on_message(self, topic: str, raw: bytes) -> None:
         """Route one command on its payload's type and action."""
