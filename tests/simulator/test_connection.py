@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 import time
 
 import pytest
@@ -84,11 +84,16 @@ async def test_clean_stop_sends_no_will(mosquitto_broker: MosquittoBroker, make_
 async def test_reconnects_after_broker_restart(mosquitto_broker: MosquittoBroker, make_sim) -> None:
     """The simulator keeps its job through a broker restart and announces itself again."""
     sim: KobraSimulator = await make_sim(mosquitto_broker.port)
+    localtask = await sim.start_print("/long.gcode", "local")
     await mosquitto_broker.restart()
     async with observing(mosquitto_broker.port) as observer:
-        await observer.expect("lastWill", state="online", timeout=10)
-        await observer.expect("status", state="free")
+        # Progress reports come from the same job once the simulator is back.
+        report = await observer.expect("print", "start", timeout=10)
+        assert report.data["localtask"] == localtask
     assert sim.connected
+    assert sim.state.localtask == localtask
+    onlines = [json.loads(p) for t, p in sim.published if t.endswith("/lastWill/report")]
+    assert [o["state"] for o in onlines] == ["online", "online"]
 
 
 async def test_first_connect_failure_raises(socket_enabled: None, make_sim) -> None:
@@ -122,4 +127,3 @@ async def test_tls_client_certificate_and_password(make_mosquitto, make_sim) -> 
     wrong = await make_sim(broker.port, start=False, username="kobra", password="nope")
     with pytest.raises(ConnectionError):
         await wrong.start()
-    await asyncio.sleep(0)
