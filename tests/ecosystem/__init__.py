@@ -1,0 +1,1 @@
+"""Tests of discovery, Home Assistant MQTT transport, events, repairs, blueprints and translations."""
