@@ -9,6 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import KobraConfigEntry, KobraData, job_active
 from .entity import KobraEntity
+from .file_entities import file_buttons
 from .kobra2 import commands
 from .kobra2.commands import Command
 from .kobra2.models import PrintPhase
@@ -68,6 +69,7 @@ async def async_setup_entry(
     """Add the buttons of a printer."""
     coordinator = entry.runtime_data
     async_add_entities(KobraButtonEntity(coordinator, description) for description in BUTTONS)
+    async_add_entities(file_buttons(coordinator))
 
 
 class KobraButtonEntity(KobraEntity, ButtonEntity):

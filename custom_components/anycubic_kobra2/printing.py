@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import hashlib
@@ -411,8 +411,6 @@ class FileBrowser:
         self.selected: dict[Storage, str | None] = dict.fromkeys(Storage)
         self._listeners: list[CALLBACK_TYPE] = []
         self._was_active = False
-        self._listed_once = False
-        self._refreshing = False
 
     # -- listings --
 
@@ -437,19 +435,13 @@ class FileBrowser:
         self._notify()
         return entries
 
-    async def async_refresh(self) -> None:
-        """Re-read the listed folder of both storages, quietly (a USB stick may be missing)."""
-        if self._refreshing:
-            return
-        self._refreshing = True
-        try:
-            for storage in Storage:
-                try:
-                    await self.async_list(storage, self.folder[storage])
-                except HomeAssistantError as err:
-                    LOGGER.debug("Could not list %s files: %s", storage, err)
-        finally:
-            self._refreshing = False
+    async def async_refresh(self, storages: Iterable[Storage] = tuple(Storage)) -> None:
+        """Re-read the listed folder of the storages, quietly (a USB stick may be missing)."""
+        for storage in storages:
+            try:
+                await self.async_list(storage, self.folder[storage])
+            except HomeAssistantError as err:
+                LOGGER.debug("Could not list %s files: %s", storage, err)
 
     async def _async_find(self, storage: Storage, path: str) -> FileEntry:
         """Return the entry of path after listing its folder; raise file_not_found."""
@@ -588,22 +580,22 @@ class FileBrowser:
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
-        """Follow the coordinator: list files when the printer appears and after each print."""
-        unsub = self.coordinator.async_add_listener(self._handle_update)
-        self._handle_update()
-        return unsub
+        """Follow the coordinator to re-read the listings when a print ends."""
+        self._was_active = job_active(self.coordinator.state)
+        return self.coordinator.async_add_listener(self._handle_update)
 
     @callback
     def _handle_update(self) -> None:
-        """Refresh listings on the first sight of the printer and when a job ends."""
+        """When a job ended, list again the storages that were listed before."""
         coordinator = self.coordinator
         active = job_active(coordinator.state)
-        ended = self._was_active and not active
-        self._was_active = active
-        if coordinator.printer_available and (ended or not self._listed_once):
-            self._listed_once = True
+        ended, self._was_active = self._was_active and not active, active
+        # Only storages someone looked at: listing costs the printer work and a missing USB
+        # stick would only produce errors.
+        listed = [storage for storage in Storage if storage in coordinator.state.files]
+        if ended and listed and coordinator.printer_available:
             coordinator.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), f"{DOMAIN} list files"
+                self.hass, self.async_refresh(listed), f"{DOMAIN} list files"
             )
 
     @callback

@@ -9,6 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SPEED_MODES, KobraConfigEntry, KobraData, speed_mode_option
 from .entity import KobraEntity
+from .file_entities import file_selects
 from .kobra2 import commands
 from .kobra2.commands import Command
 from .kobra2.models import SpeedMode
@@ -45,6 +46,7 @@ async def async_setup_entry(
     """Add the selects of a printer."""
     coordinator = entry.runtime_data
     async_add_entities(KobraSelectEntity(coordinator, description) for description in SELECTS)
+    async_add_entities(file_selects(coordinator))
 
 
 class KobraSelectEntity(KobraEntity, SelectEntity):

@@ -31,7 +31,7 @@ SERVICE_UPLOAD_AND_PRINT: Final = "upload_and_print"
 _DEVICE: Final[dict[vol.Marker, Any]] = {vol.Required(ATTR_DEVICE_ID): cv.string}
 _STORAGE: Final[dict[vol.Marker, Any]] = {
     vol.Optional(ATTR_STORAGE, default=Storage.LOCAL.value): vol.All(
-        vol.In([storage.value for storage in Storage]), Storage
+        vol.In([storage.value for storage in Storage]), vol.Coerce(Storage)
     )
 }
 
