@@ -229,6 +229,11 @@ def _resolves_inside(path: Path, base: Path) -> bool:
 # --- signed download links --------------------------------------------------------------------
 
 
+def _utcnow() -> datetime:
+    """Return the current time (looked up per call, so the clock can be swapped in tests)."""
+    return dt_util.utcnow()
+
+
 @dataclass(frozen=True, slots=True)
 class _Share:
     """One file offered to the printer."""
@@ -246,10 +251,10 @@ class FileShare:
     lives only in memory, so links die with the process and cannot be forged or stretched.
     """
 
-    def __init__(self, now: Callable[[], datetime] = dt_util.utcnow) -> None:
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
         self._key = secrets.token_bytes(32)
         self._shares: dict[str, _Share] = {}
-        self._now = now
+        self._now = now or _utcnow
 
     def _sign(self, share_id: str, filename: str, expires: datetime) -> str:
         """Return the HMAC of one share's identity."""

@@ -8,8 +8,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-import voluptuous as vol
 
+from .compat import vol
 from .const import DOMAIN
 from .coordinator import KobraConfigEntry
 from .kobra2.models import Storage

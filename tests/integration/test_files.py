@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 import hashlib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -97,6 +99,11 @@ async def printer(amqtt: AmqttBroker) -> AsyncIterator[KobraSimulator]:
         await sim.stop()
 
 
+@pytest.fixture(autouse=True)
+def disable_http_server() -> None:
+    """Let Home Assistant's HTTP server bind and serve (newer test plugins patch both away)."""
+
+
 @pytest.fixture
 async def http_base(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[str]:
     """Run Home Assistant's HTTP server on a free loopback port; its URL is the internal URL."""
@@ -149,8 +156,10 @@ async def coordinator(
 @pytest.fixture
 def device_id(hass: HomeAssistant, coordinator: KobraCoordinator) -> str:
     """Return the printer's device id, as actions take it."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, PRINTER_ID)})
-    assert device is not None
+    (device,) = dr.async_entries_for_config_entry(
+        dr.async_get(hass), coordinator.config_entry.entry_id
+    )
+    assert (DOMAIN, PRINTER_ID) in device.identifiers
     return device.id
 
 
@@ -188,7 +197,7 @@ async def test_list_both_storages(
         assert item["is_dir"] is sim_entry.is_dir
         assert item["size"] == sim_entry.size
         if not sim_entry.is_dir:
-            modified = int(printing.dt_util.parse_datetime(item["modified"]).timestamp() * 1000)
+            modified = int(dt_util.parse_datetime(item["modified"]).timestamp() * 1000)
             assert modified == sim_entry.mtime_ms
 
     usb = await call("list_files", response=True, storage="usb")
@@ -396,8 +405,6 @@ async def test_print_refused_when_offline(
 # --- upload_and_print ------------------------------------------------------------------------
 
 
-# Time ticks on from the real clock (the broker and printer are real); asyncio keeps real time.
-@pytest.mark.freeze_time(tick=True, real_asyncio=True)
 async def test_upload_and_print_end_to_end(
     hass: HomeAssistant,
     coordinator: KobraCoordinator,
@@ -405,7 +412,7 @@ async def test_upload_and_print_end_to_end(
     call: Any,
     folders: dict[str, Path],
     http_base: str,
-    freezer: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The printer downloads the file from Home Assistant, the md5 matches and the print runs."""
     content = gcode()
@@ -442,9 +449,10 @@ async def test_upload_and_print_end_to_end(
         async with session.get(url.rsplit("/", 1)[0] + "/other.gcode") as resp:
             assert resp.status == 404
 
-        # One hour later the link is dead.
-        # (move_to from "now": a ticking freezer's tick() would drop the time already elapsed)
-        freezer.move_to(printing.dt_util.utcnow() + printing.URL_LIFETIME + timedelta(seconds=1))
+        # One hour later the link is dead. Only the integration's clock moves: jumping the whole
+        # process clock would also fire Home Assistant's own timers (and break real brokers).
+        later = dt_util.utcnow() + printing.URL_LIFETIME + timedelta(seconds=1)
+        monkeypatch.setattr(printing, "dt_util", SimpleNamespace(utcnow=lambda: later))
         async with session.get(url) as resp:
             assert resp.status == 404
     finally:
@@ -685,7 +693,7 @@ async def test_print_from_url_errors(
 
 def test_file_share_signatures(tmp_path: Path) -> None:
     """Tokens are bound to their file name and expiry; tampering or time makes them unknown."""
-    now = [printing.dt_util.utcnow()]
+    now = [dt_util.utcnow()]
     share = FileShare(now=lambda: now[0])
     path = tmp_path / "a.gcode"
     url = share.add(path, "a b.gcode", timedelta(minutes=5))
