@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import hashlib
 import hmac
 from pathlib import Path, PurePosixPath
+import posixpath
 import secrets
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit
@@ -364,14 +365,8 @@ def _join(folder: str, name: str) -> str:
 
 def normalize_path(path: str) -> str:
     """Return a printer path in canonical form: leading slash, no trailing slash, no dot parts."""
-    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
-    if ".." in parts:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="file_not_found",
-            translation_placeholders={"path": path, "storage": ""},
-        )
-    return "/" + "/".join(parts)
+    # Anchored at "/" first, so ".." can never climb above the storage's top folder.
+    return posixpath.normpath("/" + path.replace("\\", "/")).replace("//", "/")
 
 
 def _parent(path: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 import hashlib
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +28,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -101,7 +103,10 @@ async def printer(amqtt: AmqttBroker) -> AsyncIterator[KobraSimulator]:
 
 @pytest.fixture(autouse=True)
 def disable_http_server() -> None:
-    """Let Home Assistant's HTTP server bind and serve (newer test plugins patch both away)."""
+    """Let Home Assistant's HTTP server bind and serve (newer test plugins patch both away).
+
+    Every test here that sets up the integration therefore uses `http_base` (a free port).
+    """
 
 
 @pytest.fixture
@@ -719,3 +724,27 @@ def test_file_share_signatures(tmp_path: Path) -> None:
     url2 = share.add(path, "c.gcode")
     share.revoke(url2)
     assert share.get(url2.rsplit("/", 2)[1], "c.gcode") is None
+
+
+async def test_action_descriptions(hass: HomeAssistant, http_base: str) -> None:
+    """services.yaml parses, lists the five actions and matches the translated names and fields."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    strings_path = Path(printing.__file__).parent / "strings.json"
+    strings = json.loads(await hass.async_add_executor_job(strings_path.read_text))["services"]
+    assert (
+        set(descriptions)
+        == set(strings)
+        == {
+            "list_files",
+            "print_file",
+            "delete_file",
+            "print_from_url",
+            "upload_and_print",
+        }
+    )
+    for action, description in descriptions.items():
+        # Older Home Assistant fills in the translated name; newer leaves it to the frontend.
+        assert description.get("name", strings[action]["name"]) == strings[action]["name"]
+        assert set(description["fields"]) == set(strings[action]["fields"])
+        assert description["fields"]["device_id"]["required"] is True
