@@ -492,8 +492,8 @@ class HomeAssistantApi:
                 raise DemoError(f"token request failed: HTTP {resp.status}: {await resp.text()}")
             self.token = (await resp.json())["access_token"]
 
-    async def websocket_command(self, command: Mapping[str, Any]) -> Any:
-        """Run one websocket API command and return its result."""
+    async def websocket_command(self, command: Mapping[str, Any], *, optional: bool = False) -> Any:
+        """Run one websocket API command and return its result (None for a failed optional one)."""
         async with self.session.ws_connect(f"{self.url}/api/websocket") as ws:
             await ws.receive_json()  # auth_required
             await ws.send_json({"type": "auth", "access_token": self.token})
@@ -505,6 +505,8 @@ class HomeAssistantApi:
                 msg = await ws.receive_json()
                 if msg.get("id") == 1 and msg.get("type") == "result":
                     if not msg.get("success"):
+                        if optional:
+                            return None
                         raise DemoError(
                             f"websocket command {command['type']} failed: {msg.get('error')}"
                         )
@@ -601,6 +603,30 @@ async def wait_entry_loaded(api: HomeAssistantApi, entry_id: str, timeout: float
     raise DemoError(f"the printer's config entry is {state!r}, not loaded")
 
 
+async def settle_http_config(api: HomeAssistantApi) -> None:
+    """Keep the demo's HTTP settings on Home Assistant versions that store them (2026.10 and later).
+
+    Those versions import the http: section of configuration.yaml as a trial that reverts (with a restart) after
+    five minutes unless someone confirms it, and flag the YAML as deprecated. The demo keeps its address in YAML
+    so that one file serves every supported version; it confirms the trial and hides that notice. Older versions
+    have no such command, and nothing is done.
+    """
+    config = await api.websocket_command({"type": "http/config"}, optional=True)
+    if config is None:
+        return
+    if config.get("pending"):
+        await api.websocket_command({"type": "http/config/promote"})
+    await api.websocket_command(
+        {
+            "type": "repairs/ignore_issue",
+            "domain": "http",
+            "issue_id": "deprecated_yaml",
+            "ignore": True,
+        },
+        optional=True,
+    )
+
+
 async def remove_failed_entries(api: HomeAssistantApi) -> None:
     """Remove config entries that onboarding started but cannot load here.
 
@@ -682,6 +708,7 @@ class Demo:
                 await api.wait_until_up(ha)
                 say(f"onboarding: user {DEMO_USER!r}, location, analytics")
                 await api.onboard()
+                await settle_http_config(api)
                 say("adding the printer through the integration's config flow")
                 entry_id = await add_printer(api, settings, wanted, args.model_id)
                 await wait_entry_loaded(api, entry_id)
