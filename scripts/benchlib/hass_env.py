@@ -13,6 +13,7 @@ from typing import Any
 
 from homeassistant import bootstrap, config_entries, loader
 from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.setup import async_setup_component
 
 _LOGGER = logging.getLogger("bench.hass")
@@ -42,7 +43,10 @@ async def start_hass(config_dir: Path) -> HomeAssistant:
     for domain in ("homeassistant", "persistent_notification"):
         if not await async_setup_component(hass, domain, {}):
             raise RuntimeError(f"could not set up {domain}")
-    await hass.config.async_set_time_zone("UTC")
+    # Also creates the auth manager, which http needs.
+    await async_process_ha_core_config(
+        hass, {"time_zone": "UTC", "unit_system": "metric", "latitude": 0, "longitude": 0}
+    )
     http_conf = {"http": {"server_host": ["127.0.0.1"], "server_port": free_port()}}
     if not await async_setup_component(hass, "http", http_conf):
         raise RuntimeError("could not set up http")

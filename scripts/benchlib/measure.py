@@ -61,6 +61,7 @@ class Seq:
     """Sequence numbers, unique per printer, so every report changes every value."""
 
     next: int = 1000
+    bursts: int = 0
 
     def take(self, n: int) -> int:
         """Reserve n numbers and return the first."""
@@ -69,7 +70,27 @@ class Seq:
         return start
 
 
-async def discover_expected(path: BenchPath, driver: DriverClient, seq: Seq, kind: str, n: int = 12) -> set[str]:
+async def prime(path: BenchPath, driver: DriverClient, seq: Seq, timeout: float = 20.0) -> None:
+    """Publish reports until the path reacts (subscriptions are made asynchronously after setup)."""
+    key = path.key_entity("temp")
+    deadline = time.monotonic() + timeout
+    while True:
+        fut = path.waiter.arm({key})
+        driver.send("pub", p=path.printer_index, kind="temp", seq=seq.take(1))
+        try:
+            await asyncio.wait_for(fut, 0.25)
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"path {path.name} never reacted to a report") from None
+        else:
+            break
+    await asyncio.sleep(0.05)
+    await driver.call("t0s")
+
+
+async def discover_expected(
+    path: BenchPath, driver: DriverClient, seq: Seq, kind: str, n: int = 12
+) -> set[str]:
     """Publish n reports one at a time and return the entities that changed on (nearly) each."""
     if path.expected.get(kind):
         return path.expected[kind]
@@ -79,7 +100,13 @@ async def discover_expected(path: BenchPath, driver: DriverClient, seq: Seq, kin
         s = seq.take(1)
         fut = path.waiter.arm({key})
         driver.send("pub", p=path.printer_index, kind=kind, seq=s)
-        await asyncio.wait_for(fut, REPORT_TIMEOUT)
+        try:
+            await asyncio.wait_for(fut, REPORT_TIMEOUT)
+        except TimeoutError:
+            state = path.hass.states.get(key)
+            raise RuntimeError(
+                f"path {path.name}: {key} did not follow {kind} report {s} (state {state})"
+            ) from None
         await asyncio.sleep(0.01)  # let coalesced or dependent updates land
     counts = stop()
     await driver.call("t0s")
@@ -100,7 +127,9 @@ class LatencyRun:
     wrong: int = 0
 
 
-async def latency_block(path: BenchPath, driver: DriverClient, seq: Seq, kind: str, n: int) -> LatencyRun:
+async def latency_block(
+    path: BenchPath, driver: DriverClient, seq: Seq, kind: str, n: int
+) -> LatencyRun:
     """Publish n reports of kind, each after the previous one reached every expected entity."""
     expected = path.expected[kind]
     start = seq.take(n)
@@ -148,20 +177,29 @@ async def burst(
     seq: Seq,
     rate: float,
     count: int,
-    kind: str = "temp",
+    *,
     grace: float = 2.0,
 ) -> BurstResult:
     """Publish count reports at rate; check the last one shows up promptly and the loop stays responsive."""
+    kind = "temp"
     start = seq.take(count)
-    target = float(reports.key_value(kind, start + count - 1))
-    final = path.arm_counter(target)
+    seq.bursts += 1
+    marker = reports.MARKERS[seq.bursts % 2]
+    final = path.arm_counter(float(marker))
     lag = LagMonitor()
     await asyncio.sleep(0.05)
     lag.start()
     c0 = cpu_s()
     w0 = time.perf_counter_ns()
     res = await driver.call(
-        "burst", timeout=count / rate + 60, p=path.printer_index, kind=kind, start=start, count=count, rate=rate
+        "burst",
+        timeout=count / rate + 60,
+        p=path.printer_index,
+        kind=kind,
+        start=start,
+        count=count,
+        rate=rate,
+        marker=marker,
     )
     t_final: int | None
     try:
@@ -172,11 +210,11 @@ async def burst(
     c1 = cpu_s()
     lag_ms = await lag.stop()
     states = path.counter.count
+    await quiesce(path)
     path.counter.target = None
     achieved = (count - 1) / ((res["last_t0"] - res["begin"]) / 1e9) if count > 1 else rate
     final_ms = (t_final - res["last_t0"]) / 1e6 if t_final is not None else None
     ok = final_ms is not None and final_ms < LAG_LIMIT_MS and lag_ms < LAG_LIMIT_MS
-    await asyncio.sleep(0.2)  # let stragglers settle before the next run
     return BurstResult(
         rate=rate,
         achieved=achieved,
@@ -188,6 +226,28 @@ async def burst(
         wall_s=(w1 - w0) / 1e9,
         ok=ok,
     )
+
+
+async def quiesce(path: BenchPath, quiet: float = 0.1, timeout: float = 15.0) -> None:
+    """Wait until the path has handled everything still queued (no change for `quiet` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = path.counter.count
+        await asyncio.sleep(quiet)
+        if path.counter.count == before:
+            break
+    await settle()
+
+
+async def settle(quiet_ms: float = 2.0, timeout: float = 5.0) -> None:
+    """Wait until the loop has no backlog: a 20 ms sleep overshoots by less than quiet_ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        t = time.perf_counter()
+        await asyncio.sleep(0.02)
+        if (time.perf_counter() - t - 0.02) * 1000 < quiet_ms:
+            break
+    await asyncio.sleep(0.1)
 
 
 async def idle_cpu_rate(seconds: float = 1.0) -> float:

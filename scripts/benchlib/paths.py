@@ -29,14 +29,49 @@ DOMAIN = "anycubic_kobra2"
 # value the benchmark's reports carry; core MQTT YAML sensors get the same unit/class so
 # Home Assistant does the same work per state.
 YAML_SENSORS: tuple[tuple[str, str, str, str | None, str | None, str | None], ...] = (
-    ("nozzle_temperature", "temp", "{{ value_json.data.curr_nozzle_temp }}", "°C", "temperature", "measurement"),
-    ("bed_temperature", "temp", "{{ value_json.data.curr_hotbed_temp }}", "°C", "temperature", "measurement"),
-    ("target_nozzle_temperature", "temp", "{{ value_json.data.target_nozzle_temp }}", "°C", "temperature", "measurement"),
-    ("target_bed_temperature", "temp", "{{ value_json.data.target_hotbed_temp }}", "°C", "temperature", "measurement"),
+    (
+        "nozzle_temperature",
+        "temp",
+        "{{ value_json.data.curr_nozzle_temp }}",
+        "°C",
+        "temperature",
+        "measurement",
+    ),
+    (
+        "bed_temperature",
+        "temp",
+        "{{ value_json.data.curr_hotbed_temp }}",
+        "°C",
+        "temperature",
+        "measurement",
+    ),
+    (
+        "target_nozzle_temperature",
+        "temp",
+        "{{ value_json.data.target_nozzle_temp }}",
+        "°C",
+        "temperature",
+        "measurement",
+    ),
+    (
+        "target_bed_temperature",
+        "temp",
+        "{{ value_json.data.target_hotbed_temp }}",
+        "°C",
+        "temperature",
+        "measurement",
+    ),
     ("print_state", "print", "{{ value_json.state }}", None, None, None),
     ("progress", "print", "{{ value_json.data.progress }}", "%", None, "measurement"),
     ("elapsed_time", "print", "{{ value_json.data.print_time }}", "min", "duration", "measurement"),
-    ("remaining_time", "print", "{{ value_json.data.remain_time }}", "min", "duration", "measurement"),
+    (
+        "remaining_time",
+        "print",
+        "{{ value_json.data.remain_time }}",
+        "min",
+        "duration",
+        "measurement",
+    ),
     (
         "estimated_finish",
         "print",
@@ -46,7 +81,14 @@ YAML_SENSORS: tuple[tuple[str, str, str, str | None, str | None, str | None], ..
         None,
     ),
     ("current_file", "print", "{{ value_json.data.filename }}", None, None, None),
-    ("filament_used", "print", "{{ value_json.data.supplies_usage }}", "mm", "distance", "total_increasing"),
+    (
+        "filament_used",
+        "print",
+        "{{ value_json.data.supplies_usage }}",
+        "mm",
+        "distance",
+        "total_increasing",
+    ),
 )
 # What the integration enables by default today (used when the integration cannot be loaded).
 DEFAULT_KEYS = (
@@ -88,7 +130,13 @@ def command_yaml(model_id: str, printer_id: str, prefix: str) -> dict[str, list[
     """Return a core MQTT button (pause) and number (target nozzle) publishing printer commands."""
     topic = f"{reports.TOPIC_ROOT}/server/printer/{model_id}/{printer_id}/print"
     press = json.dumps(
-        {"type": "print", "action": "pause", "msgid": reports.msgid(0), "timestamp": 0, "data": {"taskid": reports.TASK_ID}}
+        {
+            "type": "print",
+            "action": "pause",
+            "msgid": reports.msgid(0),
+            "timestamp": 0,
+            "data": {"taskid": reports.TASK_ID},
+        }
     )
     template = (
         '{"type":"print","action":"update","msgid":"{{ now().timestamp() }}",'
@@ -97,7 +145,12 @@ def command_yaml(model_id: str, printer_id: str, prefix: str) -> dict[str, list[
     )
     return {
         "button": [
-            {"name": f"{prefix} pause", "unique_id": f"{prefix}_{printer_id}_pause", "command_topic": topic, "payload_press": press}
+            {
+                "name": f"{prefix} pause",
+                "unique_id": f"{prefix}_{printer_id}_pause",
+                "command_topic": topic,
+                "payload_press": press,
+            }
         ],
         "number": [
             {
@@ -116,7 +169,9 @@ def command_yaml(model_id: str, printer_id: str, prefix: str) -> dict[str, list[
     }
 
 
-def yaml_for(printers: Iterable[tuple[str, str]], keys: Iterable[str], prefix: str) -> list[dict[str, Any]]:
+def yaml_for(
+    printers: Iterable[tuple[str, str]], keys: Iterable[str], prefix: str
+) -> list[dict[str, Any]]:
     """Return core MQTT YAML sensors for keys of each (model, printer) on its report topics."""
     wanted = set(keys)
     out: list[dict[str, Any]] = []
@@ -182,7 +237,9 @@ class BenchPath:
     name = "?"
     label = "?"
 
-    def __init__(self, hass: HomeAssistant, printer_index: int, model_id: str, printer_id: str) -> None:
+    def __init__(
+        self, hass: HomeAssistant, printer_index: int, model_id: str, printer_id: str
+    ) -> None:
         self.hass = hass
         self.printer_index = printer_index
         self.model_id = model_id
@@ -260,7 +317,9 @@ class BenchPath:
     def shows(self, kind: str, seq: int) -> bool:
         """Return whether the key entity of kind shows the value of report seq."""
         try:
-            return float(self.state_of(KEY_ENTITY[kind]) or "nan") == float(reports.key_value(kind, seq))
+            return float(self.state_of(KEY_ENTITY[kind]) or "nan") == float(
+                reports.key_value(kind, seq)
+            )
         except ValueError:
             return False
 
@@ -295,10 +354,12 @@ class CoreYamlPath(BenchPath):
         self.track()
 
 
-async def setup_core_mqtt(hass: HomeAssistant, host: str, port: int, platforms: dict[str, list[dict[str, Any]]]) -> None:
+async def setup_core_mqtt(
+    hass: HomeAssistant, host: str, port: int, platforms: dict[str, list[dict[str, Any]]]
+) -> None:
     """Write configuration.yaml with the YAML entities and set up the mqtt integration against host:port."""
-    from homeassistant.components.mqtt import const as mqtt_const  # noqa: PLC0415
-    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+    from homeassistant.components.mqtt import const as mqtt_const
+    from homeassistant.setup import async_setup_component
 
     write_mqtt_yaml(hass, platforms)
     entry = make_entry(
@@ -397,7 +458,9 @@ class IntegrationPath(BenchPath):
     name = "a"
     label = "anycubic_kobra2 (aiomqtt)"
 
-    def __init__(self, *args: Any, host: str, port: int, extra_data: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, *args: Any, host: str, port: int, extra_data: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(*args)
         self.host = host
         self.port = port
@@ -423,7 +486,7 @@ class IntegrationPath(BenchPath):
             **self.extra_data,
         }
 
-    async def setup(self) -> None:
+    async def setup(self, track: bool = True) -> None:
         """Add and set up the config entry; map its entities by key."""
         self.entry = make_entry(
             DOMAIN,
@@ -435,9 +498,12 @@ class IntegrationPath(BenchPath):
         await self.hass.config_entries.async_add(self.entry)
         self.setup_s = time.perf_counter() - t
         if self.entry.state is not ConfigEntryState.LOADED:
-            raise RuntimeError(f"integration entry did not load: {self.entry.state} {self.entry.reason}")
+            raise RuntimeError(
+                f"integration entry did not load: {self.entry.state} {self.entry.reason}"
+            )
         self.map_entities()
-        self.track()
+        if track:
+            self.track()
 
     def map_entities(self) -> None:
         """Map entity keys (unique id "<printer_id>_<key>") to enabled entity ids."""
@@ -450,7 +516,9 @@ class IntegrationPath(BenchPath):
         }
         # Report values are compared on sensors; other domains only where no sensor has the key.
         self.entities = {}
-        for (domain, key), eid in sorted(self.all_entities.items(), key=lambda kv: kv[0][0] != "sensor"):
+        for (_domain, key), eid in sorted(
+            self.all_entities.items(), key=lambda kv: kv[0][0] != "sensor"
+        ):
             self.entities.setdefault(key, eid)
 
     async def teardown(self) -> None:
@@ -465,3 +533,26 @@ class TransportPath(IntegrationPath):
 
     name = "t"
     label = "anycubic_kobra2 (HA MQTT transport)"
+
+    async def setup(self, track: bool = True) -> None:
+        """Set up an entry that selects the HA MQTT transport; fail if the link is still aiomqtt."""
+        const = importlib.import_module("custom_components.anycubic_kobra2.const")
+        key = getattr(const, "CONF_TRANSPORT", None)
+        value = next(
+            (
+                getattr(const, n)
+                for n in dir(const)
+                if n.startswith("TRANSPORT_") and "MQTT" in n and "HA" in n
+            ),
+            None,
+        )
+        if key is None or value is None:
+            raise RuntimeError(
+                "the integration has no CONF_TRANSPORT / TRANSPORT_HA_MQTT option yet"
+            )
+        self.extra_data = {key: value}
+        await super().setup(track)
+        link = getattr(getattr(self.entry, "runtime_data", None), "client", None)
+        if type(link).__name__ == "KobraClient":
+            await self.teardown()
+            raise RuntimeError(f"entry data {key}={value!r} still gave an aiomqtt KobraClient")

@@ -95,10 +95,17 @@ def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def build(kind: str, seq: int) -> tuple[str, bytes]:
-    """Return (report type, payload) of report seq of kind."""
+# Nozzle temperatures outside the cycle of temp_values(): the last report of a burst carries one,
+# so "the last report arrived" cannot be confused with an earlier report of the same value.
+MARKERS = (250, 251)
+
+
+def build(kind: str, seq: int, marker: int | None = None) -> tuple[str, bytes]:
+    """Return (report type, payload) of report seq of kind (temp: nozzle = marker if given)."""
     if kind == "temp":
         t = temp_values(seq)
+        if marker is not None:
+            t = TempValues(marker, t.bed, t.target_nozzle, t.target_bed)
         return "tempature", _dumps(
             _envelope(
                 "tempature",

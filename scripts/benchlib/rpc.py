@@ -52,7 +52,8 @@ class DriverClient:
 
     async def _read(self) -> None:
         """Dispatch the driver's lines: replies by id, events to their handlers."""
-        assert self.proc is not None and self.proc.stdout is not None
+        assert self.proc is not None
+        assert self.proc.stdout is not None
         while line := await self.proc.stdout.readline():
             msg = json.loads(line)
             if "id" in msg:
@@ -73,12 +74,14 @@ class DriverClient:
 
     def send(self, op: str, **args: Any) -> None:
         """Send a request that has no reply (used on the clock: nothing waits for the pipe)."""
-        assert self.proc is not None and self.proc.stdin is not None
+        assert self.proc is not None
+        assert self.proc.stdin is not None
         self.proc.stdin.write((json.dumps({"op": op, **args}) + "\n").encode())
 
     async def call(self, op: str, timeout: float = 120.0, **args: Any) -> dict[str, Any]:
         """Send a request and return its reply."""
-        assert self.proc is not None and self.proc.stdin is not None
+        assert self.proc is not None
+        assert self.proc.stdin is not None
         rid = next(self._ids)
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut

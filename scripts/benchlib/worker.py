@@ -14,13 +14,12 @@ import secrets
 import sys
 import tempfile
 import time
-import tracemalloc
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 
 from . import measure, reports
-from .hass_env import start_hass, stop_hass, wait_until
+from .hass_env import start_hass, stop_hass
 from .measure import Seq
 from .paths import (
     DEFAULT_KEYS,
@@ -55,6 +54,7 @@ class Options:
     cpu_reports: int = 2000
     cpu_rate: float = 500
     cpu_rounds: int = 4
+    idle_seconds: float = 0.5
     commands: int = 300
     setups: int = 10
     memory: tuple[int, ...] = ()  # printer counts for the memory phase (own worker recommended)
@@ -87,7 +87,7 @@ class Worker:
     async def start_broker(self) -> None:
         """Start the broker: mosquitto as a subprocess, amqtt inside the driver process."""
         if self.opts.broker == "mosquitto":
-            from tests.helpers.brokers import MosquittoBroker  # noqa: PLC0415
+            from tests.helpers.brokers import MosquittoBroker
 
             self.broker = MosquittoBroker(workdir=Path(self._tmp.name) / "mosquitto")
             await self.broker.start()
@@ -106,17 +106,23 @@ class Worker:
             t = time.perf_counter()
             self.hass = await start_hass(config_dir)
             self.result["hass_start_s"] = round(time.perf_counter() - t, 3)
-            if self.opts.memory:
-                await self.phase_memory()
-            else:
-                await self.build_paths()
-                await self.phase_latency()
-                await self.phase_throughput()
-                await self.phase_cpu()
-                if self.opts.profile:
-                    await self.phase_profile()
-                await self.phase_commands()
-                await self.phase_setup()
+            phases = (
+                [self.phase_memory]
+                if self.opts.memory
+                else [
+                    self.build_paths,
+                    self.phase_latency,
+                    self.phase_throughput,
+                    self.phase_cpu,
+                    *([self.phase_profile] if self.opts.profile else []),
+                    self.phase_commands,
+                    self.phase_setup,
+                ]
+            )
+            for phase in phases:
+                t = time.perf_counter()
+                await phase()
+                self.result.setdefault("phase_s", {})[phase.__name__] = round(time.perf_counter() - t, 2)
         finally:
             await self.close()
         return self.result
@@ -150,7 +156,9 @@ class Worker:
         info = await self.driver.call("printers", host=self.host, port=self.port, printers=printers)
         self.result["printer_kind"] = info["kind"]
         if info["kind"] != "simulator":
-            self.note("the project's simulator was not importable: reports came from a bare aiomqtt publisher")
+            self.note(
+                "the project's simulator was not importable: reports came from a bare aiomqtt publisher"
+            )
         keys: tuple[str, ...] = DEFAULT_KEYS
         paths: list[BenchPath] = []
         a: IntegrationPath | None = None
@@ -182,15 +190,23 @@ class Worker:
             await c.setup()
             paths.append(c)
         if self.want("t") and transport_available() and a is not None:
-            t = TransportPath(hass, 3, model, ids["t"], host=self.host, port=self.port, extra_data={"transport": "mqtt"})
+            t = TransportPath(
+                hass,
+                3,
+                model,
+                ids["t"],
+                host=self.host,
+                port=self.port,
+            )
             try:
                 await t.setup()
                 paths.append(t)
-            except Exception as err:  # noqa: BLE001 - reported, other paths go on
+            except Exception as err:
                 self.note(f"HA MQTT transport path could not be set up: {err}")
         self.paths = paths
         self.seq = {p.name: Seq() for p in paths}
         for p in paths:
+            await measure.prime(p, self.driver, self.seq[p.name])
             for kind in self.opts.kinds:
                 exp = await measure.discover_expected(p, self.driver, self.seq[p.name], kind)
                 self.result.setdefault("expected", {}).setdefault(p.name, {})[kind] = sorted(
@@ -207,9 +223,16 @@ class Worker:
             for p in order:
                 for kind in self.opts.kinds:
                     gc.collect()
-                    run = await measure.latency_block(p, self.driver, self.seq[p.name], kind, per_round)
+                    run = await measure.latency_block(
+                        p, self.driver, self.seq[p.name], kind, per_round
+                    )
                     out.setdefault(p.name, {}).setdefault(kind, []).append(
-                        {"first_ns": run.first, "last_ns": run.last, "lost": run.lost, "wrong": run.wrong}
+                        {
+                            "first_ns": run.first,
+                            "last_ns": run.last,
+                            "lost": run.lost,
+                            "wrong": run.wrong,
+                        }
                     )
         self.result["latency"] = out
 
@@ -235,8 +258,10 @@ class Worker:
             order = self.paths[r % len(self.paths) :] + self.paths[: r % len(self.paths)]
             for p in order:
                 gc.collect()
-                idle = await measure.idle_cpu_rate(0.5)
-                res = await measure.burst(p, self.driver, self.seq[p.name], self.opts.cpu_rate, self.opts.cpu_reports)
+                idle = await measure.idle_cpu_rate(self.opts.idle_seconds)
+                res = await measure.burst(
+                    p, self.driver, self.seq[p.name], self.opts.cpu_rate, self.opts.cpu_reports
+                )
                 d = measure.burst_dict(res)
                 d["idle_cpu_per_s"] = idle
                 d["cpu_per_report_us"] = max(0.0, (res.cpu_s - idle * res.wall_s)) / res.count * 1e6
@@ -244,29 +269,31 @@ class Worker:
         self.result["cpu"] = out
 
     async def phase_commands(self) -> None:
-        """Placeholder until the integration's command entities exist (filled in below)."""
-        from .commands import measure_commands  # noqa: PLC0415
+        """Command latency of (a) and (b)."""
+        from .commands import measure_commands
 
         assert self.hass is not None
         self.result["commands"] = await measure_commands(self, self.opts.commands)
 
     async def phase_setup(self) -> None:
         """Config entry setup time with the broker up (first, then warm re-setups)."""
-        from .commands import measure_setup  # noqa: PLC0415
+        from .commands import measure_setup
 
         self.result["setup"] = await measure_setup(self, self.opts.setups)
 
     async def phase_memory(self) -> None:
         """Memory per printer for each printer count (a, and b for comparison)."""
-        from .memory import measure_memory  # noqa: PLC0415
+        from .memory import measure_memory
 
         self.result["memory"] = await measure_memory(self, self.opts.memory)
 
     async def phase_profile(self) -> None:
         """Where the time goes for (a) and (c) at a fixed rate."""
-        from .profile import profile_paths  # noqa: PLC0415
+        from .profile import profile_paths
 
-        self.result["profile"] = await profile_paths(self)
+        self.result["profile"] = await profile_paths(
+            self, self.opts.cpu_rate, self.opts.cpu_reports
+        )
 
 
 def parse_args(argv: list[str]) -> tuple[Options, Path]:
@@ -285,7 +312,14 @@ def parse_args(argv: list[str]) -> tuple[Options, Path]:
 def main(argv: list[str] | None = None) -> None:
     """Run one worker and write its result."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
-    for noisy in ("amqtt", "transitions", "homeassistant.components.http"):
+    for noisy in (
+        "amqtt",
+        "transitions",
+        "homeassistant.components.http",
+        "homeassistant.helpers.template",
+        "homeassistant.loader",
+        "aiohttp_fast_zlib",
+    ):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     opts, out = parse_args(sys.argv[1:] if argv is None else argv)
     result = asyncio.run(Worker(opts).run())
