@@ -122,7 +122,9 @@ class Worker:
             for phase in phases:
                 t = time.perf_counter()
                 await phase()
-                self.result.setdefault("phase_s", {})[phase.__name__] = round(time.perf_counter() - t, 2)
+                self.result.setdefault("phase_s", {})[phase.__name__] = round(
+                    time.perf_counter() - t, 2
+                )
         finally:
             await self.close()
         return self.result
