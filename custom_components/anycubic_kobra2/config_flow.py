@@ -19,8 +19,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 
+from .compat import vol
 from .const import (
     CONF_CA_CERT,
     CONF_CLIENT_CERT,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import json
 from typing import Any
+import uuid
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
@@ -28,7 +30,7 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
 )
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
-from custom_components.anycubic_kobra2.kobra2.simulator import SimulatorConfig
+from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator, SimulatorConfig
 from tests.helpers.brokers import AnyBroker
 
 PRINTER_ID = "9347a110c5423fe412ce45533bfc10e6"
@@ -91,6 +93,9 @@ def sim_config(broker: AnyBroker, **overrides: Any) -> SimulatorConfig:
         # Frequent reports let discovery in the config flow finish quickly.
         "temp_interval": 0.25,
     }
+    if overrides.pop("quiet", False):
+        # A printer that only speaks when spoken to, so tests control every report.
+        settings.update(temp_interval=3600.0, report_interval=3600.0)
     settings.update(overrides)
     return SimulatorConfig(**settings)
 
@@ -113,6 +118,31 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, f"{entity_id} does not exist"
     return state.state
+
+
+async def settle(coordinator: KobraCoordinator, sim: KobraSimulator) -> None:
+    """Wait until everything the simulator published so far has reached the coordinator.
+
+    A marker report goes out after all earlier ones; brokers keep one client's messages in
+    order, so once the marker is in, nothing older is still in flight.
+    """
+    marker = uuid.uuid4().hex
+    seen: list[str] = []
+    remove = coordinator.async_add_report_listener(
+        lambda report: seen.append(report.envelope.msgid)
+    )
+    try:
+        payload = {
+            "type": "marker",
+            "action": "ping",
+            "msgid": marker,
+            "state": "done",
+            "data": None,
+        }
+        await sim.publish_raw("marker/report", json.dumps(payload).encode())
+        await wait_until(lambda: marker in seen)
+    finally:
+        remove()
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
