@@ -136,8 +136,15 @@ class FastPublisher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        """Send DISCONNECT and close."""
+        """Wait until the broker has handled every PUBLISH (PINGREQ answered), then DISCONNECT."""
         if self.writer is not None:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError, TimeoutError):
+                # A broker answers in order, so PINGRESP means all earlier packets were taken in;
+                # amqtt drops what it has not routed yet when DISCONNECT arrives.
+                self.writer.write(b"\xc0\x00")
+                await self.writer.drain()
+                assert self.reader is not None
+                await asyncio.wait_for(self.reader.readexactly(2), 30)
             with contextlib.suppress(OSError):
                 self.writer.write(b"\xe0\x00")
                 await self.writer.drain()

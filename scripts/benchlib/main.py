@@ -93,15 +93,23 @@ def machine() -> dict[str, str]:
         ).stdout.splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
         mosq = "unknown"
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        commit = ""
+    commit = os.environ.get("KOBRA2_BENCH_COMMIT", "")
+    if not commit:
+        git = ["git", "-C", str(REPO)]
+        try:
+            commit = subprocess.run(
+                [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+            dirty = subprocess.run(
+                [*git, "status", "--porcelain", "--untracked-files=no", "custom_components"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+        except OSError:
+            commit, dirty = "", ""
+        if commit and dirty:
+            commit += " with uncommitted changes to custom_components"
     import homeassistant.const as ha_const
 
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cProfile
 import pstats
+import re
 from typing import TYPE_CHECKING, Any
 
 from . import measure
@@ -64,6 +65,34 @@ def by_group(prof: cProfile.Profile) -> dict[str, float]:
     return out
 
 
+def top_functions(prof: cProfile.Profile, n: int = 12) -> list[tuple[str, float]]:
+    """Return the n functions with the most own time (epoll waiting excluded), as (label, seconds)."""
+    stats = pstats.Stats(prof)
+    rows: list[tuple[str, float]] = []
+    for (filename, line, funcname), row in stats.stats.items():  # type: ignore[attr-defined]
+        if "poll' of 'select.epoll" in funcname:
+            continue
+        if filename == "~":
+            label = funcname
+        else:
+            short = filename.split("site-packages/")[-1]
+            short = re.sub(r"^.*/lib/python3\.\d+/", "", short)
+            label = f"{short.split('/work/main/')[-1]}:{line} {funcname}"
+        rows.append((label, row[2]))
+    rows.sort(key=lambda r: -r[1])
+    return rows[:n]
+
+
+def calls(prof: cProfile.Profile, file_part: str, funcname: str) -> int:
+    """Return how often a function (file name fragment, function name) was called."""
+    stats = pstats.Stats(prof)
+    return sum(
+        row[1]
+        for (filename, _line, name), row in stats.stats.items()  # type: ignore[attr-defined]
+        if name == funcname and file_part in filename
+    )
+
+
 async def profile_paths(worker: Worker, rate: float = 500, count: int = 2000) -> dict[str, Any]:
     """Profile a burst on each path; return per-group microseconds per report."""
     out: dict[str, Any] = {}
@@ -74,10 +103,16 @@ async def profile_paths(worker: Worker, rate: float = 500, count: int = 2000) ->
         prof.disable()
         groups = by_group(prof)
         total = sum(groups.values())
+        top = top_functions(prof)
         out[path.name] = {
             "count": count,
             "ok": res.ok,
             "total_us_per_report": total / count * 1e6,
+            "entity_writes_per_report": calls(prof, "helpers/entity.py", "async_write_ha_state")
+            / count,
+            "state_changes_per_report": calls(prof, "homeassistant/core.py", "async_set_internal")
+            / count,
+            "top_us_per_report": [[label, round(t / count * 1e6, 2)] for label, t in top],
             "groups_us_per_report": {
                 g: round(v / count * 1e6, 2)
                 for g, v in sorted(groups.items(), key=lambda kv: -kv[1])

@@ -219,6 +219,11 @@ def profile_section(results: list[dict[str, Any]]) -> list[str]:
                 *(fmt(prof[p]["total_us_per_report"], 1) for p in paths),
             ]
         )
+        for key, label in (
+            ("entity_writes_per_report", "entity state writes per report"),
+            ("state_changes_per_report", "state machine writes per report"),
+        ):
+            rows.append([label, *(fmt(prof[p].get(key), 1) for p in paths)])
         lines += [
             f"### Where the time goes ({res['broker']})",
             "",
@@ -229,6 +234,16 @@ def profile_section(results: list[dict[str, Any]]) -> list[str]:
             *table(["group", *(f"({p})" for p in paths)], rows),
             "",
         ]
+        if res["broker"] == "mosquitto" and "a" in prof and prof["a"].get("top_us_per_report"):
+            lines += [
+                "Functions with the most own time in (a), µs per report under the profiler:",
+                "",
+                *table(
+                    ["function", "µs"],
+                    [[f"`{label}`", fmt(us, 1)] for label, us in prof["a"]["top_us_per_report"]],
+                ),
+                "",
+            ]
     return lines
 
 

@@ -74,6 +74,8 @@ def throughput_summary(tp: dict[str, list[dict[str, Any]]]) -> dict[str, dict[st
                 reasons.append(f"last report {s['final_ms']:.0f} ms late")
             if s["lag_ms"] >= 50:
                 reasons.append(f"loop lag {s['lag_ms']:.0f} ms")
+            if s.get("client_queue_drops"):
+                reasons.append(f"client queue full, {s['client_queue_drops']} reports dropped")
             why = f"at {s['achieved']:.0f}/s: " + ", ".join(reasons)
         out[path] = {
             "rate": best["achieved"] if best else None,

@@ -41,6 +41,19 @@ from .rpc import DriverClient
 _LOGGER = logging.getLogger("bench.worker")
 
 
+class QueueFullCounter(logging.Filter):
+    """Count (and keep off the terminal) paho's "Message queue is full" warnings: dropped reports."""
+
+    count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Count the record; let everything else through."""
+        if "queue is full" in record.getMessage():
+            QueueFullCounter.count += 1
+            return False
+        return True
+
+
 @dataclass
 class Options:
     """What one worker measures and how much."""
@@ -247,8 +260,11 @@ class Worker:
                 if p.name in failed:
                     continue
                 count = max(50, int(rate * self.opts.burst_seconds))
+                dropped = QueueFullCounter.count
                 res = await measure.burst(p, self.driver, self.seq[p.name], rate, count)
-                out[p.name].append(measure.burst_dict(res))
+                d = measure.burst_dict(res)
+                d["client_queue_drops"] = QueueFullCounter.count - dropped
+                out[p.name].append(d)
                 if not res.ok:
                     failed.add(p.name)
         self.result["throughput"] = out
@@ -314,6 +330,8 @@ def parse_args(argv: list[str]) -> tuple[Options, Path]:
 def main(argv: list[str] | None = None) -> None:
     """Run one worker and write its result."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(QueueFullCounter())
     for noisy in (
         "amqtt",
         "transitions",
