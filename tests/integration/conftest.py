@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
@@ -31,9 +32,24 @@ class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Return the snapshot assertion with the per-version Home Assistant extension."""
-    return snapshot.use_extension(VersionedSnapshotExtension)
+def snapshot(request: pytest.FixtureRequest) -> SnapshotAssertion:
+    """Return a snapshot assertion that only ever sees this Home Assistant version's files.
+
+    Built directly instead of from syrupy's fixture: every assertion syrupy creates takes part
+    in unused-snapshot cleanup, and the default one would walk `__snapshots__/` recursively
+    and delete the other versions' files on `--snapshot-update`.
+    """
+    options = request.config.option
+    extra: dict[str, Any] = {}
+    if hasattr(options, "update_new_snapshots_only"):  # syrupy 5+
+        extra["update_new_snapshots_only"] = options.update_new_snapshots_only
+    return SnapshotAssertion(
+        update_snapshots=options.update_snapshots,
+        extension_class=VersionedSnapshotExtension,
+        test_location=PyTestLocation(request.node),
+        session=request.session.config._syrupy,  # type: ignore[attr-defined]
+        **extra,
+    )
 
 
 @pytest.fixture

@@ -131,8 +131,8 @@ async def test_printer_off_at_setup_then_online(
     entry = make_entry(amqtt)
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-    device = device_registry.async_get_device(identifiers={(DOMAIN, PRINTER_ID)})
-    assert device is not None
+    [device] = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert device.identifiers == {(DOMAIN, PRINTER_ID)}
     assert (device.manufacturer, device.model, device.model_id) == (
         "Anycubic",
         "Kobra 2 Pro",
@@ -148,8 +148,7 @@ async def test_printer_off_at_setup_then_online(
         await wait_printer_ready(hass, entry)
         assert state_of(hass, NOZZLE) == "24.0"
         assert state_of(hass, ONLINE) == STATE_ON
-        device = device_registry.async_get_device(identifiers={(DOMAIN, PRINTER_ID)})
-        assert device is not None
+        [device] = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
         assert device.sw_version == "3.1.2"
     finally:
         await sim.stop()
