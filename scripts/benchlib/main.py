@@ -175,6 +175,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--quick", action="store_true", help="tiny counts (a smoke run, numbers meaningless)"
     )
     ap.add_argument("--reports", type=int, help="reports per path and report kind (default 2000)")
+    ap.add_argument("--gap-ms", type=float, help="pause between latency reports (default 0)")
     ap.add_argument(
         "--brokers", default="mosquitto,amqtt", help="comma-separated: mosquitto, amqtt"
     )
@@ -197,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     base = QUICK if ns.quick else FULL
     if ns.reports:
         base = replace(base, reports=ns.reports)
+    if ns.gap_ms is not None:
+        base = replace(base, gap_ms=ns.gap_ms)
     if ns.no_profile:
         base = replace(base, profile=False)
     if ns.only:

@@ -128,9 +128,9 @@ class LatencyRun:
 
 
 async def latency_block(
-    path: BenchPath, driver: DriverClient, seq: Seq, kind: str, n: int
+    path: BenchPath, driver: DriverClient, seq: Seq, kind: str, n: int, *, gap: float = 0.0
 ) -> LatencyRun:
-    """Publish n reports of kind, each after the previous one reached every expected entity."""
+    """Publish n reports of kind, each after the previous one reached every expected entity (+ gap s)."""
     expected = path.expected[kind]
     start = seq.take(n)
     t1: list[tuple[int, int] | None] = []
@@ -141,6 +141,8 @@ async def latency_block(
             t1.append(await asyncio.wait_for(fut, REPORT_TIMEOUT))
         except TimeoutError:
             t1.append(None)
+        if gap:
+            await asyncio.sleep(gap)
     run = LatencyRun()
     if not path.shows(kind, start + n - 1):
         run.wrong += 1

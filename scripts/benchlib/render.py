@@ -82,7 +82,12 @@ def latency_section(results: list[dict[str, Any]]) -> list[str]:
         "",
         "From the simulator publishing a report to the new state of every entity the report changes in",
         "Home Assistant's state machine (for the raw floor: the message handed to the subscriber).",
-        "One report in flight at a time; paths interleaved in rounds (a b c, b c a, ...).",
+        "One report in flight at a time; paths interleaved in rounds (a b c, b c a, ...)."
+        + (
+            f" After each report the publisher waits {gap:g} ms more."
+            if (gap := max((r["options"].get("gap_ms", 0) for r in results), default=0))
+            else " The next report goes out as soon as the previous one arrived."
+        ),
         "Ratios are to the core MQTT YAML path (b): p50 = median of the per-round p50 ratios, p99 on pooled samples.",
         "",
         *table(

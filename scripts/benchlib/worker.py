@@ -61,6 +61,7 @@ class Options:
     broker: str = "mosquitto"  # or "amqtt" (runs inside the driver process)
     reports: int = 2000  # per path and report kind, over all rounds
     rounds: int = 4
+    gap_ms: float = 0.0  # pause between latency reports (0: next one as soon as the last arrived)
     kinds: tuple[str, ...] = ("temp", "print")
     rates: tuple[float, ...] = (500, 1000, 2000, 4000, 8000)
     burst_seconds: float = 1.5
@@ -239,7 +240,12 @@ class Worker:
                 for kind in self.opts.kinds:
                     gc.collect()
                     run = await measure.latency_block(
-                        p, self.driver, self.seq[p.name], kind, per_round
+                        p,
+                        self.driver,
+                        self.seq[p.name],
+                        kind,
+                        per_round,
+                        gap=self.opts.gap_ms / 1000,
                     )
                     out.setdefault(p.name, {}).setdefault(kind, []).append(
                         {
