@@ -568,9 +568,21 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], notes: list[s
     lines += command_section(results)
     lines += setup_section(results)
     lines += memory_section(results)
-    all_notes = list(notes)
+    all_notes = [
+        "Home Assistant runs in one process (the benchmark); the simulators, the burst publisher and amqtt "
+        "run in a second one, mosquitto in a third. Times are CLOCK_MONOTONIC, shared by all processes.",
+        *(
+            [
+                "amqtt is a Python broker running in the publisher's process: with amqtt, throughput "
+                "figures are mostly amqtt's own limit."
+            ]
+            if any(r.get("broker") == "amqtt" for r in results)
+            else []
+        ),
+        "Command arrival is seen by a second subscriber on the command topics in the simulator's process.",
+        *notes,
+    ]
     for res in results:
         all_notes += [f"{res['broker']}: {n}" for n in res.get("notes", [])]
-    if all_notes:
-        lines += ["## Notes", "", *(f"- {n}" for n in all_notes), ""]
+    lines += ["## Notes", "", *(f"- {n}" for n in all_notes), ""]
     return "\n".join(lines)
