@@ -627,6 +627,19 @@ async def settle_http_config(api: HomeAssistantApi) -> None:
     )
 
 
+async def hide_installation_notice(api: HomeAssistantApi) -> None:
+    """Hide Home Assistant's notice that "Core" installations are deprecated: the demo is not an installation."""
+    await api.websocket_command(
+        {
+            "type": "repairs/ignore_issue",
+            "domain": "homeassistant",
+            "issue_id": "deprecated_method",
+            "ignore": True,
+        },
+        optional=True,
+    )
+
+
 async def remove_failed_entries(api: HomeAssistantApi) -> None:
     """Remove config entries that onboarding started but cannot load here.
 
@@ -714,6 +727,7 @@ class Demo:
                 await wait_entry_loaded(api, entry_id)
                 device_id = await find_device_id(api, entry_id)
                 await remove_failed_entries(api)
+                await hide_installation_notice(api)
 
             print(
                 "\n"
