@@ -30,8 +30,10 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry."""
     coordinator = entry.runtime_data
     state = asdict(coordinator.state)
-    # Monotonic clock values mean nothing outside this process; say how old the report is.
+    # A monotonic clock value means nothing outside this process.
     state.pop("last_report", None)
+    # File names say little about a problem and can be long lists; their number is enough.
+    state["files"] = {storage: len(files) for storage, files in coordinator.state.files.items()}
     return async_redact_data(
         {
             "entry": {
