@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("/homeassistant/helpers/entity", "HA entity state write"),
     ("/homeassistant/helpers/update_coordinator", "HA entity state write"),
     ("/homeassistant/core", "HA core (state machine, bus)"),
+    ("/ulid_transform/", "HA context ids (ulid)"),
     ("/homeassistant/", "HA other"),
     ("/scripts/benchlib/", "benchmark harness"),
     ("/asyncio/", "asyncio event loop"),

@@ -426,7 +426,12 @@ def goals(results: list[dict[str, Any]]) -> list[Goal]:
                 r99 <= 1.5,
                 ""
                 if r99 <= 1.5
-                else "tail dominated by the same causes as p50 plus scheduling noise (see the raw floor's p99)",
+                else (
+                    f"(a)'s p99 is {fmt(a['p99'] / a['p50'], 1)} x its p50, (b)'s {fmt(b['p99'] / b['p50'], 1)} x; "
+                    f"the bare subscriber's p99 on the same run: {fmt(lat['c'][kind]['p99'], 3)} ms"
+                    if "c" in lat
+                    else "see the latency table"
+                ),
             )
         )
     cpu = stats.cpu_summary(main.get("cpu", {}))
@@ -451,9 +456,7 @@ def goals(results: list[dict[str, Any]]) -> list[Goal]:
                     "< 1 ms",
                     f"{fmt(s['p50'], 3)} ms (p99 {fmt(s['p99'], 3)} ms)",
                     s["p50"] < 1.0,
-                    ""
-                    if s["p50"] < 1.0
-                    else "includes Home Assistant's service call and entity dispatch; see (b) for the same hop in core MQTT",
+                    "" if s["p50"] < 1.0 else _why_command(cmd, key),
                 )
             )
     if "setup" in main:
@@ -484,36 +487,69 @@ def goals(results: list[dict[str, Any]]) -> list[Goal]:
     return out
 
 
-def _why_slower(prof: dict[str, Any]) -> str:
-    """Explain a slower path from the profile: the groups where (a) spends more than (b)."""
-    if "a" not in prof or "b" not in prof:
+BUCKETS = {
+    "MQTT transport": (
+        "aiomqtt",
+        "paho-mqtt",
+        "asyncio event loop",
+        "kobra2 client",
+        "HA mqtt integration",
+    ),
+    "parsing, templates, entity code": (
+        "kobra2 protocol (parse, state)",
+        "integration (coordinator, entities)",
+        "HA templates + jinja2",
+    ),
+    "HA state writes": (
+        "HA entity state write",
+        "HA core (state machine, bus)",
+        "HA context ids (ulid)",
+        "HA other",
+    ),
+}
+
+
+def buckets(prof: dict[str, Any], path: str) -> dict[str, float]:
+    """Return profiled µs per report of a path summed into transport, decoding and state writes."""
+    groups = prof[path]["groups_us_per_report"]
+    return {name: sum(groups.get(g, 0.0) for g in members) for name, members in BUCKETS.items()}
+
+
+def breakdown(prof: dict[str, Any], a: str = "a", b: str = "b") -> str:
+    """Explain a difference between two paths from their profiles, in figures."""
+    if a not in prof or b not in prof:
         return "no profile"
-    ga = prof["a"]["groups_us_per_report"]
-    top = sorted(ga.items(), key=lambda kv: -kv[1])[:4]
-    parts = [f"{g} {fmt(v, 0)} µs" for g, v in top]
+    ba, bb = buckets(prof, a), buckets(prof, b)
+    wa = prof[a].get("entity_writes_per_report")
+    wb = prof[b].get("entity_writes_per_report")
+    parts = [f"{k} {fmt(ba[k], 0)} vs {fmt(bb[k], 0)}" for k in BUCKETS]
     return (
-        "under the profiler (a) spends "
-        + ", ".join(parts)
-        + f" per report, (b) {fmt(prof['b']['total_us_per_report'], 0)} µs in all"
-        + ("; (b) has no aiomqtt cost, its paho runs inside HA's loop" if "aiomqtt" in ga else "")
+        f"({a}) writes {fmt(wa, 1)} entity states per report, ({b}) {fmt(wb, 1)}. "
+        f"Profiled µs per report, ({a}) vs ({b}): " + "; ".join(parts)
     )
+
+
+def _why_command(cmd: dict[str, Any], key: str) -> str:
+    """Compare a command's latency with core MQTT's equivalent entity."""
+    other = cmd.get(key.replace("a_", "b_"))
+    if other is None:
+        return ""
+    return f"core MQTT's YAML {key[2:]} on the same hop: p50 {fmt(other['p50'], 3)} ms"
+
+
+def _why_slower(prof: dict[str, Any]) -> str:
+    """Explain a slower path from the profile."""
+    return breakdown(prof)
 
 
 def _why_cpu(cpu: dict[str, Any], prof: dict[str, Any]) -> str:
-    """Explain CPU per report from the profile."""
-    if "a" not in prof:
-        return "no profile"
-    ga = prof["a"]["groups_us_per_report"]
-    transport = sum(
-        v
-        for g, v in ga.items()
-        if g in ("aiomqtt", "paho-mqtt", "asyncio event loop", "kobra2 client")
-    )
-    total = prof["a"]["total_us_per_report"]
+    """Explain CPU per report from the profile and the raw floor."""
     floor = (
-        f"; the raw aiomqtt floor (c) alone costs {fmt(cpu['c']['us'], 0)} µs" if "c" in cpu else ""
+        f"; the bare aiomqtt subscriber (c) alone costs {fmt(cpu['c']['us'], 0)} µs"
+        if "c" in cpu
+        else ""
     )
-    return f"aiomqtt + paho + asyncio take {fmt(transport, 0)} of {fmt(total, 0)} profiled µs per report in (a){floor}"
+    return breakdown(prof) + floor
 
 
 def goals_section(results: list[dict[str, Any]]) -> list[str]:
@@ -568,7 +604,21 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], notes: list[s
     lines += command_section(results)
     lines += setup_section(results)
     lines += memory_section(results)
+    py_ulid = any(
+        "_py_ulid_impl" in label
+        for r in results
+        for prof in r.get("profile", {}).values()
+        for label, _ in prof.get("top_us_per_report", [])
+    )
     all_notes = [
+        *(
+            [
+                "ulid_transform runs its pure-Python fallback in this environment (no compiled module): every "
+                "state write creates a context ULID, so paths that write more states pay more here."
+            ]
+            if py_ulid
+            else []
+        ),
         "Home Assistant runs in one process (the benchmark); the simulators, the burst publisher and amqtt "
         "run in a second one, mosquitto in a third. Times are CLOCK_MONOTONIC, shared by all processes.",
         *(
