@@ -188,6 +188,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--output", default=str(REPO / "BENCHMARKS.md"), help="markdown file to write ('' = none)"
     )
     ap.add_argument("--json", default="", help="also write the raw results here")
+    ap.add_argument("--render", default="", help="only re-render the report from a --json file")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per worker process")
     return ap.parse_args(argv)
 
@@ -195,6 +196,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the report and write it to BENCHMARKS.md."""
     ns = parse_args(sys.argv[1:] if argv is None else argv)
+    if ns.render:
+        saved = json.loads(Path(ns.render).read_text())
+        notes = [
+            f"{r['broker']} run failed: {r['error']}" for r in saved["results"] if "error" in r
+        ]
+        text = render([r for r in saved["results"] if "error" not in r], saved["machine"], notes)
+        print(text)
+        if ns.output:
+            Path(ns.output).write_text(text + "\n")
+        return 0
     base = QUICK if ns.quick else FULL
     if ns.reports:
         base = replace(base, reports=ns.reports)
