@@ -218,9 +218,32 @@ async def _wait_for_state(
     pytest.fail(f"{name!r} still shows {seen!r} after {timeout:.0f} s")
 
 
+# How many more pixels the page's scrolled content needs (Home Assistant scrolls inside its panels, so a
+# full-page screenshot alone would cut the device page off).
+HIDDEN_HEIGHT_JS = """() => {
+  let hidden = 0;
+  const walk = (node) => {
+    const style = getComputedStyle(node);
+    if (node === document.documentElement || /(auto|scroll)/.test(style.overflowY)) {
+      hidden = Math.max(hidden, node.scrollHeight - node.clientHeight);
+    }
+    for (const child of [...(node.shadowRoot ? node.shadowRoot.children : []), ...node.children]) {
+      walk(child);
+    }
+  };
+  walk(document.documentElement);
+  return hidden;
+}"""
+
+
 async def _screenshot(page: async_api.Page, name: str, *, readme: bool = False) -> None:
-    """Save a screenshot to artifacts/ (and to docs/ for the README when asked to)."""
+    """Save a screenshot of the whole page to artifacts/ (and to docs/ for the README when asked to)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    hidden = int(await page.evaluate(HIDDEN_HEIGHT_JS))
+    if size is not None and hidden > 0:
+        await page.set_viewport_size({"width": size["width"], "height": size["height"] + hidden})
+        await page.wait_for_timeout(300)
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path))
     if readme and os.environ.get("KOBRA2_UPDATE_SCREENSHOT") == "1":
@@ -236,7 +259,7 @@ async def test_demo_in_browser(demo: Demo) -> None:
         )
         try:
             context = await browser.new_context(
-                viewport={"width": 1280, "height": 1500}, locale="en-US", timezone_id="UTC"
+                viewport={"width": 1100, "height": 900}, locale="en-US", timezone_id="UTC"
             )
             context.set_default_timeout(UI_TIMEOUT_MS)
             page = await context.new_page()
@@ -273,7 +296,7 @@ async def test_demo_in_browser(demo: Demo) -> None:
                     )
                 )
                 assert later > first
-                await _screenshot(page, "02-device-printing", readme=True)
+                await _screenshot(page, "02-device-printing")
 
                 # Pause: the printer parks and reports paused; Resume: printing again.
                 await _row(page, "Pause print").get_by_role("button").click()
@@ -285,6 +308,7 @@ async def test_demo_in_browser(demo: Demo) -> None:
                 await _row(page, "Resume print").get_by_role("button").click()
                 await _wait_for_state(page, "Print state", "Printing")
                 await _wait_for_state(page, "Progress", lambda s: _number(s) > paused_at, 90)
+                await _screenshot(page, "04-device-resumed", readme=True)
 
                 # A new nozzle target typed into the page: the measured temperature follows it.
                 target = 230.0 if nozzle < 225 else 200.0
@@ -294,7 +318,7 @@ async def test_demo_in_browser(demo: Demo) -> None:
                 await _wait_for_state(
                     page, "Nozzle temperature", lambda s: abs(_number(s) - target) < 1.5
                 )
-                await _screenshot(page, "04-device-new-target")
+                await _screenshot(page, "05-device-new-target")
             except BaseException:
                 with contextlib.suppress(Exception):
                     await _screenshot(page, "99-failure")
