@@ -206,6 +206,31 @@ def ensure_frontend() -> None:
     )
 
 
+# Newer Home Assistant versions import every base entity component (and their packages) to answer the
+# frontend's service list; without those packages the web UI never gets past "Loading...".
+_UI_IMPORT_CHECK = """
+from homeassistant.helpers import service
+load = getattr(service, "_base_components", None)
+if load is not None:
+    load()
+"""
+
+
+def check_ui_imports() -> None:
+    """Fail early, with the missing module named, when Home Assistant's UI could not load in this environment."""
+    result = subprocess.run(
+        [sys.executable, "-c", _UI_IMPORT_CHECK],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise DemoError(
+            f"Home Assistant's web UI cannot work in this environment ({last}); run scripts/setup"
+        )
+
+
 def free_port() -> int:
     """Return a TCP port on loopback that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -682,6 +707,7 @@ class Demo:
             raise DemoError(f"port {args.port} is in use; choose another with --port")
         prepare_config_dir(config_dir)
         ensure_frontend()
+        check_ui_imports()
         async with contextlib.AsyncExitStack() as stack:
             if args.broker_host is None:
                 broker = EmbeddedBroker()
