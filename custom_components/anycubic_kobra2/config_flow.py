@@ -72,15 +72,13 @@ def _security_section() -> section:
     )
 
 
-def _port_field() -> vol.All:
-    """Return the validator of a TCP port."""
-    return vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
+PORT_VALIDATOR = vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
 
 
 USER_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_HOST): str,
-        vol.Required(CONF_PORT, default=DEFAULT_PORT): _port_field(),
+        vol.Required(CONF_PORT, default=DEFAULT_PORT): PORT_VALIDATOR,
         vol.Optional(CONF_USERNAME): str,
         vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
         vol.Required(SECTION_SECURITY): _security_section(),
@@ -89,7 +87,7 @@ USER_SCHEMA = vol.Schema(
 RECONFIGURE_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_HOST): str,
-        vol.Required(CONF_PORT): _port_field(),
+        vol.Required(CONF_PORT): PORT_VALIDATOR,
         vol.Required(SECTION_SECURITY): _security_section(),
     }
 )
