@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import json
 import logging
+import re
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
@@ -75,6 +76,20 @@ def temperature_report(nozzle: int) -> bytes:
     ).encode()
 
 
+def connected_clients(broker: AnyBroker, prefix: str = "hakobra2") -> int:
+    """Count, from the broker's side, the integration's live connections."""
+    if isinstance(broker, AmqttBroker):
+        assert broker._broker is not None
+        return sum(
+            session.client_id.startswith(prefix) and session.transitions.state == "connected"
+            for session, _handler in broker._broker._sessions.values()
+        )
+    log = broker.read_log()
+    opened = re.findall(rf"New client connected from \S+ as ({prefix}\w*)", log)
+    closed = re.findall(rf"Client ({prefix}\w*) (?:disconnected|closed its connection)", log)
+    return len(opened) - len(closed)
+
+
 async def test_setup_unload_reload(hass: HomeAssistant, broker: AnyBroker) -> None:
     """On both brokers: load, show the printer, reload with one live client, unload cleanly."""
     sim = KobraSimulator(sim_config(broker))
@@ -92,12 +107,14 @@ async def test_setup_unload_reload(hass: HomeAssistant, broker: AnyBroker) -> No
         assert second is not first
         assert not first.client.connected
         await wait_printer_ready(hass, entry)
+        await wait_until(lambda: connected_clients(broker) == 1)
 
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.NOT_LOADED
         assert not second.client.connected
         assert state_of(hass, NOZZLE) == STATE_UNAVAILABLE
+        await wait_until(lambda: connected_clients(broker) == 0)
     finally:
         await sim.stop()
 
