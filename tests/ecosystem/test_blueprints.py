@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 import shutil
@@ -199,6 +200,19 @@ async def test_notify_stopped_when_selected(hass: HomeAssistant, tmp_path: Path)
     assert [c.data["text"] for c in calls] == ["a.gcode was stopped at 57 %."]
 
 
+async def _wait_running(hass: HomeAssistant, runs: int) -> None:
+    """Let the loop run until the automation has `runs` runs in progress.
+
+    `async_block_till_done` cannot be used while a run waits in its (frozen-time) delay.
+    """
+    for _ in range(100):
+        (state,) = hass.states.async_all(automation.DOMAIN)
+        if state.attributes.get("current") == runs:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"automation never had {runs} run(s) in progress")
+
+
 async def test_turn_off_after_print(
     hass: HomeAssistant, tmp_path: Path, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -217,32 +231,33 @@ async def test_turn_off_after_print(
     )
 
     _fire(hass, "finished", file_name="a.gcode")
-    await hass.async_block_till_done()
+    await _wait_running(hass, 1)
     freezer.tick(timedelta(minutes=3))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await _wait_running(hass, 1)
     assert calls == []
     # A new print starts before the delay ran out: the plug must stay on.
     _fire(hass, "started", file_name="b.gcode")
-    await hass.async_block_till_done()
+    await _wait_running(hass, 0)
     freezer.tick(timedelta(minutes=10))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await _wait_running(hass, 0)
     assert calls == []
 
-    # Stopped prints are not selected by default.
+    # Stopped prints are not selected by default: no run at all.
     _fire(hass, "stopped", file_name="b.gcode")
-    await hass.async_block_till_done()
-    freezer.tick(timedelta(minutes=10))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert calls == []
+    await _wait_running(hass, 0)
 
     _fire(hass, "started", file_name="c.gcode")
     _fire(hass, "finished", file_name="c.gcode")
-    await hass.async_block_till_done()
-    freezer.tick(timedelta(minutes=5, seconds=1))
+    await _wait_running(hass, 1)
+    freezer.tick(timedelta(minutes=4))
     async_fire_time_changed(hass)
+    await _wait_running(hass, 1)
+    assert calls == []
+    freezer.tick(timedelta(minutes=1, seconds=1))
+    async_fire_time_changed(hass)
+    await _wait_running(hass, 0)
     await hass.async_block_till_done()
     assert len(calls) == 1
     assert calls[0].data["entity_id"] == ["switch.printer_plug"]

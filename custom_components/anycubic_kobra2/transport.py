@@ -1,0 +1,347 @@
+"""Printer link through Home Assistant's own MQTT connection (same interface as KobraClient)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+from dataclasses import dataclass
+import logging
+import secrets
+import time
+from typing import Any, Final, Protocol
+
+from homeassistant.components import mqtt
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+
+from .kobra2.commands import Command
+from .kobra2.const import TOPIC_PREFIX, normalize_printer_id, report_topic_filter
+from .kobra2.exceptions import (
+    KobraAuthError,
+    KobraCommandError,
+    KobraConnectionError,
+    KobraNotConnectedError,
+    KobraParseError,
+    KobraTimeoutError,
+)
+from .kobra2.models import Report, TopicStyle
+from .kobra2.parser import parse_report
+
+_LOGGER = logging.getLogger(__name__)
+
+_WARN_INTERVAL: Final = 300.0
+_PAYLOAD_PREVIEW: Final = 200
+# How long to wait for Home Assistant to place the subscription at the broker.
+_SUBSCRIBE_TIMEOUT: Final = 5.0
+# Interval of the echo probes used where HA cannot tell when a subscription is done.
+_PROBE_INTERVAL: Final = 0.2
+# Sub-topic of the echo probe; under the report filter, but never `<type>/report`.
+PROBE_SUFFIX: Final = "ha_subscribe_probe"
+
+type ReportCallback = Callable[[Report], None]
+type ConnectionCallback = Callable[[bool], None]
+type AuthFailedCallback = Callable[[KobraAuthError], None]
+
+
+class KobraTransport(Protocol):
+    """What the coordinator needs from a printer link (KobraClient and HaMqttTransport)."""
+
+    @property
+    def connected(self) -> bool:
+        """Return True while reports can arrive and commands can be sent."""
+
+    async def connect(self) -> None:
+        """Make the link usable once; raise KobraConnectionError (or KobraAuthError)."""
+
+    def start(self) -> Any:
+        """Keep the link up in the background."""
+
+    async def stop(self) -> None:
+        """Tear the link down."""
+
+    async def send(self, cmd: Command) -> None:
+        """Publish a command; raise KobraNotConnectedError when down."""
+
+    async def request(self, cmd: Command, timeout: float = 10.0) -> Report:  # noqa: ASYNC109
+        """Publish a command and return the report answering it."""
+
+
+class _RateLimitedWarning:
+    """Log a kind of problem as WARNING at most once per interval (DEBUG in between)."""
+
+    def __init__(self, interval: float = _WARN_INTERVAL) -> None:
+        """Start with nothing logged."""
+        self._interval = interval
+        self._last: float | None = None
+
+    def __call__(self, msg: str, *args: object, exc_info: bool = False) -> None:
+        """Log msg % args."""
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self._interval:
+            _LOGGER.debug(msg, *args, exc_info=exc_info)
+            return
+        self._last = now
+        _LOGGER.warning(msg, *args, exc_info=exc_info)
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """A request waiting for the report that answers it."""
+
+    command: Command
+    future: asyncio.Future[Report]
+
+
+class HaMqttTransport:
+    """Talks to one printer through the broker Home Assistant's MQTT integration is connected to.
+
+    Home Assistant owns the connection (credentials, TLS, reconnects); this only subscribes to
+    the printer's reports, feeds them to the same parser as KobraClient and publishes commands.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        model_id: str,
+        printer_id: str,
+        *,
+        on_report: ReportCallback,
+        on_connection: ConnectionCallback | None = None,
+        on_auth_failed: AuthFailedCallback | None = None,
+        topic_style: TopicStyle = TopicStyle.TYPE,
+    ) -> None:
+        """Prepare the link (nothing is subscribed before connect() or start())."""
+        self.hass = hass
+        self.model_id = model_id
+        self.printer_id = normalize_printer_id(printer_id)
+        self.topic_style = TopicStyle(topic_style)
+        # Validates both ids, so no wildcard or "/" can reach a topic.
+        self.report_filter = report_topic_filter(model_id, self.printer_id)
+        self._on_report = on_report
+        self._on_connection = on_connection
+        # Home Assistant's MQTT integration handles broker credentials itself; kept for the
+        # common interface only.
+        self._on_auth_failed = on_auth_failed
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+        self._connected = False
+        self._waiters: list[_Waiter] = []
+        self._task: asyncio.Task[None] | None = None
+        self._confirm_task: asyncio.Task[None] | None = None
+        self.probe_topic = (
+            f"{TOPIC_PREFIX}/printer/public/{model_id}/{self.printer_id}/{PROBE_SUFFIX}"
+        )
+        self._probe: tuple[bytes, asyncio.Future[None]] | None = None
+        self._warn_payload = _RateLimitedWarning()
+        self._warn_callback = _RateLimitedWarning()
+
+    def __repr__(self) -> str:
+        """Describe the link."""
+        return (
+            f"<HaMqttTransport {self.model_id}/{self.printer_id} "
+            f"subscribed={bool(self._unsubscribers)} connected={self._connected}>"
+        )
+
+    @property
+    def connected(self) -> bool:
+        """Return True while subscribed and Home Assistant's MQTT client is connected."""
+        return self._connected
+
+    async def connect(self) -> None:
+        """Subscribe to the printer's reports; raise KobraConnectionError without MQTT."""
+        if self._unsubscribers:
+            return
+        try:
+            available = await mqtt.async_wait_for_mqtt_client(self.hass)
+        except KeyError:  # the MQTT integration was never loaded
+            available = False
+        if not available:
+            raise KobraConnectionError("Home Assistant's MQTT integration is not set up")
+        try:
+            unsubscribe = await mqtt.async_subscribe(
+                self.hass, self.report_filter, self._message_received, qos=0, encoding=None
+            )
+        except HomeAssistantError as err:
+            raise KobraConnectionError(f"subscribing failed: {err}") from err
+        self._unsubscribers = [
+            unsubscribe,
+            mqtt.async_subscribe_connection_status(self.hass, self._connection_changed),
+        ]
+        # While HA's client is (re)connecting the subscription stays queued; the status
+        # callback then reports when the link is really up.
+        if mqtt.is_connected(self.hass):
+            await self._async_wait_subscribed()
+            self._set_connected(mqtt.is_connected(self.hass))
+
+    async def _async_wait_subscribed(self) -> None:
+        """Wait until the broker has our subscription, so no answer to a command is missed.
+
+        Home Assistant sends subscriptions after a short debounce. Newer releases say when
+        one is done; on older ones an echo on a topic under our own filter proves it.
+        Gives up quietly after a few seconds (the link still works, only answers sent in
+        that window may be missed).
+        """
+        future: asyncio.Future[None] = self.hass.loop.create_future()
+
+        @callback
+        def done() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        on_subscribe_done: Callable[..., CALLBACK_TYPE] | None = getattr(
+            mqtt, "async_on_subscribe_done", None
+        )
+        try:
+            async with asyncio.timeout(_SUBSCRIBE_TIMEOUT):
+                if on_subscribe_done is not None:
+                    stop = on_subscribe_done(self.hass, self.report_filter, 0, done)
+                    try:
+                        await future
+                    finally:
+                        stop()
+                else:
+                    await self._async_probe(future)
+        except TimeoutError:
+            _LOGGER.debug("No confirmation of the subscription to %s", self.report_filter)
+        except HomeAssistantError as err:
+            _LOGGER.debug("Cannot confirm the subscription to %s: %s", self.report_filter, err)
+        finally:
+            self._probe = None
+
+    async def _async_probe(self, future: asyncio.Future[None]) -> None:
+        """Publish echo probes until one comes back through our subscription."""
+        nonce = secrets.token_hex(8).encode()
+        self._probe = (nonce, future)
+        while not future.done():
+            await mqtt.async_publish(
+                self.hass, self.probe_topic, nonce, qos=0, retain=False, encoding=None
+            )
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_PROBE_INTERVAL):
+                    await asyncio.shield(future)
+
+    def start(self) -> asyncio.Task[None] | None:
+        """Subscribe in the background if connect() was not called; HA does the reconnecting."""
+        if self._unsubscribers or (self._task is not None and not self._task.done()):
+            return self._task
+        self._task = self.hass.async_create_background_task(
+            self._async_start(), f"kobra2 ha-mqtt {self.printer_id[:8]}"
+        )
+        return self._task
+
+    async def _async_start(self) -> None:
+        """Run connect() for start(), logging instead of raising."""
+        try:
+            await self.connect()
+        except KobraConnectionError as err:
+            _LOGGER.warning("Cannot listen to printer %s: %s", self.printer_id, err)
+
+    async def stop(self) -> None:
+        """Unsubscribe and fail pending requests."""
+        for task in (self._task, self._confirm_task):
+            if task is not None and not task.done():
+                task.cancel()
+        self._task = self._confirm_task = None
+        unsubscribers, self._unsubscribers = self._unsubscribers, []
+        for unsubscribe in unsubscribers:
+            unsubscribe()
+        self._set_connected(False)
+
+    @callback
+    def _connection_changed(self, connected: bool) -> None:
+        """Follow Home Assistant's MQTT connection (up once it has resubscribed)."""
+        if self._confirm_task is not None and not self._confirm_task.done():
+            self._confirm_task.cancel()
+        self._confirm_task = None
+        if not connected or not self._unsubscribers:
+            self._set_connected(False)
+            return
+        self._confirm_task = self.hass.async_create_background_task(
+            self._async_confirm(), f"kobra2 ha-mqtt resubscribe {self.printer_id[:8]}"
+        )
+
+    async def _async_confirm(self) -> None:
+        """Report the link up once HA's client has resubscribed after a reconnect."""
+        await self._async_wait_subscribed()
+        self._set_connected(mqtt.is_connected(self.hass))
+
+    def _set_connected(self, connected: bool) -> None:
+        """Record the link state, fail pending requests on loss and notify the callback."""
+        if connected == self._connected:
+            return
+        self._connected = connected
+        if not connected:
+            for waiter in self._waiters:
+                if not waiter.future.done():
+                    waiter.future.set_exception(KobraConnectionError("connection to broker lost"))
+        if self._on_connection is not None:
+            try:
+                self._on_connection(connected)
+            except Exception:  # a callback bug must not break the link
+                self._warn_callback("Error in connection callback", exc_info=True)
+
+    @callback
+    def _message_received(self, message: mqtt.ReceiveMessage) -> None:
+        """Parse one message, answer waiting requests and hand the report on."""
+        payload = message.payload
+        raw = payload if isinstance(payload, bytes) else str(payload).encode()
+        if message.topic == self.probe_topic:
+            if self._probe is not None and raw == self._probe[0] and not self._probe[1].done():
+                self._probe[1].set_result(None)
+            return
+        try:
+            report = parse_report(message.topic, raw)
+        except KobraParseError as err:
+            self._warn_payload(
+                "Ignoring malformed message on %s (%s): %r",
+                message.topic,
+                err.reason,
+                raw[:_PAYLOAD_PREVIEW] + (b"..." if len(raw) > _PAYLOAD_PREVIEW else b""),
+            )
+            return
+        if report.printer_id != self.printer_id or report.model_id != self.model_id:
+            return
+        for waiter in self._waiters:
+            if not waiter.future.done() and waiter.command.matches(report):
+                waiter.future.set_result(report)
+        try:
+            self._on_report(report)
+        except Exception:  # a callback bug must not stop later reports
+            self._warn_callback("Error in report callback", exc_info=True)
+
+    async def send(self, cmd: Command) -> None:
+        """Publish cmd at QoS 0 without retain; raise KobraNotConnectedError at once when down."""
+        if not self._connected:
+            raise KobraNotConnectedError("Home Assistant's MQTT client is not connected")
+        topic = cmd.topic(self.model_id, self.printer_id, self.topic_style)
+        try:
+            await mqtt.async_publish(
+                self.hass, topic, cmd.payload(), qos=0, retain=False, encoding=None
+            )
+        except HomeAssistantError as err:
+            raise KobraConnectionError(f"publish failed: {err}") from err
+
+    async def request(self, cmd: Command, timeout: float = 10.0) -> Report:  # noqa: ASYNC109
+        """Send cmd and return the report answering it.
+
+        Raises KobraTimeoutError without answer, KobraCommandError when the printer
+        answers with state "failed", KobraConnectionError when the link drops meanwhile.
+        """
+        waiter = _Waiter(cmd, self.hass.loop.create_future())
+        # Registered before sending: the answer can arrive before publish() returns.
+        self._waiters.append(waiter)
+        try:
+            await self.send(cmd)
+            try:
+                async with asyncio.timeout(timeout):
+                    report = await waiter.future
+            except TimeoutError:
+                raise KobraTimeoutError(
+                    f"no answer to {cmd.type}/{cmd.action} within {timeout:g} s"
+                ) from None
+        finally:
+            self._waiters.remove(waiter)
+        envelope = report.envelope
+        if envelope.state == "failed":
+            raise KobraCommandError(envelope.msg, code=envelope.code, state=envelope.state)
+        return report
