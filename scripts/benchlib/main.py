@@ -43,6 +43,7 @@ QUICK = Options(
     idle_seconds=0.2,
     commands=4,
     setups=1,
+    spaced_reports=4,
     profile=True,
 )
 

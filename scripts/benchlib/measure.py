@@ -216,7 +216,8 @@ async def burst(
     path.counter.target = None
     achieved = (count - 1) / ((res["last_t0"] - res["begin"]) / 1e9) if count > 1 else rate
     final_ms = (t_final - res["last_t0"]) / 1e6 if t_final is not None else None
-    ok = final_ms is not None and final_ms < LAG_LIMIT_MS and lag_ms < LAG_LIMIT_MS
+    # A path that deliberately holds updates back in a burst gets that hold on top of the limit.
+    ok = final_ms is not None and final_ms < LAG_LIMIT_MS + path.hold_ms and lag_ms < LAG_LIMIT_MS
     return BurstResult(
         rate=rate,
         achieved=achieved,

@@ -236,6 +236,7 @@ class BenchPath:
 
     name = "?"
     label = "?"
+    hold_ms = 0.0  # how long the path may hold an update back on purpose during a burst
 
     def __init__(
         self, hass: HomeAssistant, printer_index: int, model_id: str, printer_id: str
@@ -467,6 +468,8 @@ class IntegrationPath(BenchPath):
         self.extra_data = extra_data or {}
         self.entry: Any = None
         self.setup_s = 0.0
+        coordinator = importlib.import_module("custom_components.anycubic_kobra2.coordinator")
+        self.hold_ms = float(getattr(coordinator, "FLUSH_INTERVAL", 0.0) or 0.0) * 1000
         self.all_entities: dict[tuple[str, str], str] = {}  # (domain, key) → entity id
 
     def entry_data(self) -> dict[str, Any]:

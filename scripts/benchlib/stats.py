@@ -70,7 +70,7 @@ def throughput_summary(tp: dict[str, list[dict[str, Any]]]) -> dict[str, dict[st
             reasons = []
             if s["final_ms"] is None:
                 reasons.append("last report not shown within 2 s")
-            elif s["final_ms"] >= 50:
+            elif s["final_ms"] >= 50 + s.get("hold_ms", 0):
                 reasons.append(f"last report {s['final_ms']:.0f} ms late")
             if s["lag_ms"] >= 50:
                 reasons.append(f"loop lag {s['lag_ms']:.0f} ms")

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from dataclasses import asdict, dataclass
 import gc
+import importlib
 import json
 import logging
 from pathlib import Path
@@ -62,6 +63,7 @@ class Options:
     reports: int = 2000  # per path and report kind, over all rounds
     rounds: int = 4
     gap_ms: float = 0.0  # pause between latency reports (0: next one as soon as the last arrived)
+    spaced_reports: int = 100  # per kind, if the integration throttles entity updates (see below)
     kinds: tuple[str, ...] = ("temp", "print")
     rates: tuple[float, ...] = (500, 1000, 2000, 4000, 8000)
     burst_seconds: float = 1.5
@@ -232,20 +234,34 @@ class Worker:
 
     async def phase_latency(self) -> None:
         """Interleaved rounds (a b c, b c a, ...) of reports, one in flight at a time."""
-        per_round = max(1, self.opts.reports // self.opts.rounds)
+        self.result["latency"] = await self._latency_rounds(
+            self.paths, self.opts.reports, self.opts.rounds, self.opts.gap_ms / 1000
+        )
+        throttle = flush_interval()
+        if throttle > 0 and self.opts.spaced_reports and any(p.name in "at" for p in self.paths):
+            # The integration holds entity updates back in a burst; back-to-back reports measure
+            # that hold. Spaced reports show the latency of a printer reporting at its own pace.
+            gap = throttle + 0.02
+            paths = [p for p in self.paths if p.name in "atb"]
+            self.result["latency_spaced"] = await self._latency_rounds(
+                paths, self.opts.spaced_reports, 2, gap
+            )
+            self.result["spaced_gap_ms"] = round(gap * 1000, 1)
+            self.result["flush_interval_ms"] = round(throttle * 1000, 1)
+
+    async def _latency_rounds(
+        self, paths: list[BenchPath], reports_per_kind: int, rounds: int, gap: float
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """Run latency blocks for paths in rotating order; return raw times per path and kind."""
+        per_round = max(1, reports_per_kind // rounds)
         out: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for r in range(self.opts.rounds):
-            order = self.paths[r % len(self.paths) :] + self.paths[: r % len(self.paths)]
+        for r in range(rounds):
+            order = paths[r % len(paths) :] + paths[: r % len(paths)]
             for p in order:
                 for kind in self.opts.kinds:
                     gc.collect()
                     run = await measure.latency_block(
-                        p,
-                        self.driver,
-                        self.seq[p.name],
-                        kind,
-                        per_round,
-                        gap=self.opts.gap_ms / 1000,
+                        p, self.driver, self.seq[p.name], kind, per_round, gap=gap
                     )
                     out.setdefault(p.name, {}).setdefault(kind, []).append(
                         {
@@ -255,7 +271,7 @@ class Worker:
                             "wrong": run.wrong,
                         }
                     )
-        self.result["latency"] = out
+        return out
 
     async def phase_throughput(self) -> None:
         """Step the report rate up, path by path interleaved, until a path stops keeping up."""
@@ -270,6 +286,7 @@ class Worker:
                 res = await measure.burst(p, self.driver, self.seq[p.name], rate, count)
                 d = measure.burst_dict(res)
                 d["client_queue_drops"] = QueueFullCounter.count - dropped
+                d["hold_ms"] = p.hold_ms
                 out[p.name].append(d)
                 if not res.ok:
                     failed.add(p.name)
@@ -318,6 +335,15 @@ class Worker:
         self.result["profile"] = await profile_paths(
             self, self.opts.cpu_rate, self.opts.cpu_reports
         )
+
+
+def flush_interval() -> float:
+    """Return the integration's minimum time between entity updates in a burst (0 if none)."""
+    try:
+        coordinator = importlib.import_module("custom_components.anycubic_kobra2.coordinator")
+    except ImportError:
+        return 0.0
+    return float(getattr(coordinator, "FLUSH_INTERVAL", 0.0) or 0.0)
 
 
 def parse_args(argv: list[str]) -> tuple[Options, Path]:
