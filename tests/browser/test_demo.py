@@ -23,7 +23,8 @@ async_api = pytest.importorskip(
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "artifacts"
+# One folder per environment (scripts/test runs the suite in each), emptied when the test starts.
+ARTIFACTS = REPO / "artifacts" / f"browser-{os.environ.get('KOBRA2_ENV', 'local')}"
 README_SCREENSHOT = REPO / "docs" / "screenshot-device.png"
 CHROMIUM_ARGS = [
     "--headless",
@@ -147,6 +148,7 @@ async def _read_output(demo: Demo, ready: asyncio.Event) -> None:
 async def demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[Demo]:
     """Run scripts/demo.py on a free port with its own configuration directory; kill all of it at the end."""
     _chromium_or_skip()
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
     config_dir = tmp_path / "config"
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -178,7 +180,7 @@ async def demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[Demo]:
         await running.stop()
         running.kill_everything()
         await asyncio.wait_for(reader, 10)
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "demo-console.txt").write_text(running.console())
         with contextlib.suppress(OSError):
             shutil.copyfile(
@@ -238,7 +240,7 @@ HIDDEN_HEIGHT_JS = """() => {
 
 async def _screenshot(page: async_api.Page, name: str, *, readme: bool = False) -> None:
     """Save a screenshot of the whole page to artifacts/ (and to docs/ for the README when asked to)."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     hidden = int(await page.evaluate(HIDDEN_HEIGHT_JS))
     if size is not None and hidden > 0:
