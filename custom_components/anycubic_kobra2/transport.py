@@ -32,8 +32,9 @@ _LOGGER = logging.getLogger(__name__)
 
 _WARN_INTERVAL: Final = 300.0
 _PAYLOAD_PREVIEW: Final = 200
-# How long to wait for Home Assistant to place the subscription at the broker.
-_SUBSCRIBE_TIMEOUT: Final = 5.0
+# How long to wait for Home Assistant to place the subscription at the broker; HA
+# itself waits up to 10 s for a lost acknowledgement before it subscribes again.
+_SUBSCRIBE_TIMEOUT: Final = 12.0
 # Interval of the echo probes used where HA cannot tell when a subscription is done.
 _PROBE_INTERVAL: Final = 0.2
 # Sub-topic of the echo probe; under the report filter, but never `<type>/report`.
@@ -262,6 +263,9 @@ class HaMqttTransport:
 
     async def _async_confirm(self) -> None:
         """Report the link up once HA's client has resubscribed after a reconnect."""
+        # HA announces the connection before it queues the resubscriptions (in the same
+        # callback); yield once so the check below sees them as pending, not as done.
+        await asyncio.sleep(0)
         await self._async_wait_subscribed()
         self._set_connected(mqtt.is_connected(self.hass))
 

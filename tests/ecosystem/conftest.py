@@ -31,14 +31,20 @@ async def amqtt(socket_enabled: None) -> AsyncIterator[AmqttBroker]:
         await broker.close()
 
 
-async def setup_ha_mqtt(hass: HomeAssistant, broker: AnyBroker) -> MockConfigEntry:
-    """Set up Home Assistant's real MQTT integration (paho, no mock) on a test broker."""
+async def setup_ha_mqtt(
+    hass: HomeAssistant, broker: AnyBroker, *, discovery: bool = False
+) -> MockConfigEntry:
+    """Set up Home Assistant's real MQTT integration (paho, no mock) on a test broker.
+
+    Discovery is off unless asked for: it subscribes to every integration's discovery
+    topics, and a broker restart in the middle of that makes HA wait 10 s for lost ACKs.
+    """
     entry = MockConfigEntry(
         domain=mqtt.DOMAIN,
         title="MQTT",
         data={mqtt.CONF_BROKER: broker.host, "port": broker.port},
         # No birth message: nothing but the printer's traffic on the test broker.
-        options={mqtt.CONF_BIRTH_MESSAGE: {}, mqtt.CONF_DISCOVERY: True},
+        options={mqtt.CONF_BIRTH_MESSAGE: {}, mqtt.CONF_DISCOVERY: discovery},
         version=1,
         minor_version=2,
     )
