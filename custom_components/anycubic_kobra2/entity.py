@@ -4,9 +4,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, MANUFACTURER
+from .const import DOMAIN
 from .coordinator import KobraCoordinator
-from .kobra2.const import MODEL_NAMES
 
 
 class KobraEntity(CoordinatorEntity[KobraCoordinator]):
@@ -21,15 +20,9 @@ class KobraEntity(CoordinatorEntity[KobraCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.printer_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, coordinator.printer_id)},
-            manufacturer=MANUFACTURER,
-            model=MODEL_NAMES.get(coordinator.model_id, coordinator.model_id),
-            model_id=coordinator.model_id,
-            name=coordinator.config_entry.title,
-            serial_number=coordinator.printer_id,
-            sw_version=coordinator.state.firmware_version,
-        )
+        # The coordinator creates the device and keeps its firmware version current; repeating
+        # the details here would reset that version whenever entities are (re)added.
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, coordinator.printer_id)})
 
     @property
     def available(self) -> bool:

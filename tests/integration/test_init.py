@@ -90,7 +90,9 @@ def connected_clients(broker: AnyBroker, prefix: str = "hakobra2") -> int:
     return len(opened) - len(closed)
 
 
-async def test_setup_unload_reload(hass: HomeAssistant, broker: AnyBroker) -> None:
+async def test_setup_unload_reload(
+    hass: HomeAssistant, broker: AnyBroker, device_registry: dr.DeviceRegistry
+) -> None:
     """On both brokers: load, show the printer, reload with one live client, unload cleanly."""
     sim = KobraSimulator(sim_config(broker))
     await sim.start()
@@ -108,6 +110,10 @@ async def test_setup_unload_reload(hass: HomeAssistant, broker: AnyBroker) -> No
         assert not first.client.connected
         await wait_printer_ready(hass, entry)
         await wait_until(lambda: connected_clients(broker) == 1)
+        # Re-adding the entities must not wipe the firmware version the printer reported.
+        [device] = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        assert device.sw_version == "3.1.2"
+        assert device.name == "Kobra 2 Pro"
 
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
