@@ -244,7 +244,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         )
         state.apply(report)
         if isinstance(report, PrintReport):
-            self._track_finish(report)
+            self._track_finish()
         self._mark_fresh()
         for listener in list(self._report_listeners):
             try:
@@ -267,9 +267,10 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
 
         return remove
 
-    def _track_finish(self, report: PrintReport) -> None:
-        """Pin the estimated finish to when the report arrived, so it does not drift per update."""
-        remaining = report.job.remain_time_min
+    def _track_finish(self) -> None:
+        """Pin the estimated finish to when the time left was reported, so it does not drift."""
+        job = self.state.job
+        remaining = job.remain_time_min if job is not None else None
         if remaining is None:
             self.data.estimated_finish = None
             return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
+import json
 from unittest.mock import patch
 
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
@@ -16,6 +18,7 @@ from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVA
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
@@ -290,3 +293,37 @@ async def test_command_without_broker_or_printer(hass: HomeAssistant, amqtt: Amq
         assert err.value.translation_key == "not_connected"
     finally:
         await sim.stop()
+
+
+async def test_remaining_time_when_the_printer_knows_it(
+    hass: HomeAssistant, printing_entry: MockConfigEntry, fast_printer: KobraSimulator
+) -> None:
+    """A printer that does report time left gets remaining time and a finish time pinned to the report."""
+    report = {
+        "type": "print",
+        "action": "start",
+        "msgid": "7e0cbbcb-4d4c-4c8e-a1c4-2b0f3f3f6a11",
+        "state": "printing",
+        "timestamp": 1709900123456,
+        "code": 200,
+        "msg": "",
+        "data": {
+            "taskid": TASK,
+            "filename": FILE,
+            "progress": 42,
+            "print_time": 35,
+            "remain_time": 30,
+            "supplies_usage": 1234,
+            "curr_layer": 57,
+            "total_layers": 120,
+        },
+    }
+    before = dt_util.utcnow()
+    await fast_printer.publish_raw("print/report", json.dumps(report).encode())
+    await wait_until(lambda: state_of(hass, entity("sensor", "remaining_time")) == "30")
+    finish = dt_util.parse_datetime(state_of(hass, entity("sensor", "estimated_finish")))
+    assert finish is not None
+    expected = before + timedelta(minutes=30)
+    assert abs(finish - expected) <= timedelta(minutes=1)
+    assert state_of(hass, entity("sensor", "current_layer")) == "57"
+    assert state_of(hass, entity("sensor", "total_layers")) == "120"
