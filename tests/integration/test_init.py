@@ -86,7 +86,10 @@ def connected_clients(broker: AnyBroker, prefix: str = "hakobra2") -> int:
         )
     log = broker.read_log()
     opened = re.findall(rf"New client connected from \S+ as ({prefix}\w*)", log)
-    closed = re.findall(rf"Client ({prefix}\w*) (?:disconnected|closed its connection)", log)
+    # mosquitto 2.0 writes "Client <id> disconnected.", 2.1 adds the address: "Client <id> [<addr>] …".
+    closed = re.findall(
+        rf"Client ({prefix}\w*)(?: \[[^\]]*\])? (?:disconnected|closed its connection)", log
+    )
     return len(opened) - len(closed)
 
 
