@@ -34,7 +34,6 @@ in_latest() {
   case "$(latest_mode)" in
     venv) (cd "$REPO" && PATH="$ENVS/latest/bin:$PATH" bash -c "$1") ;;
     chroot)
-      mkdir -p "$FORKY$REPO" "$FORKY/shared"
       cp -f /etc/resolv.conf "$FORKY/etc/resolv.conf" 2>/dev/null || true
       unshare --mount --propagation private bash -c '
         set -e
@@ -42,6 +41,7 @@ in_latest() {
         mount -t proc proc "$root/proc"
         mount --rbind /dev "$root/dev"
         mount -t tmpfs tmpfs "$root/tmp"
+        mkdir -p "$root$repo"
         mount --bind "$repo" "$root$repo"
         if [ -d "$repo/../shared" ]; then mkdir -p "$root$(cd "$repo/.." && pwd)/shared"; mount --bind "$repo/../shared" "$root$(cd "$repo/.." && pwd)/shared"; fi
         exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin \
