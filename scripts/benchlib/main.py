@@ -43,7 +43,9 @@ QUICK = Options(
     idle_seconds=0.2,
     commands=4,
     setups=1,
-    spaced_reports=4,
+    spaced_reports=2,
+    collect=False,
+    discover_reports=5,
     profile=True,
 )
 

@@ -63,6 +63,8 @@ class Options:
     reports: int = 2000  # per path and report kind, over all rounds
     rounds: int = 4
     gap_ms: float = 0.0  # pause between latency reports (0: next one as soon as the last arrived)
+    discover_reports: int = 12  # reports that find which entities each report kind changes
+    collect: bool = True  # full garbage collection before each measured block
     spaced_reports: int = 100  # per kind, if the integration throttles entity updates (see below)
     kinds: tuple[str, ...] = ("temp", "print")
     rates: tuple[float, ...] = (500, 1000, 2000, 4000, 8000)
@@ -226,7 +228,9 @@ class Worker:
         for p in paths:
             await measure.prime(p, self.driver, self.seq[p.name])
             for kind in self.opts.kinds:
-                exp = await measure.discover_expected(p, self.driver, self.seq[p.name], kind)
+                exp = await measure.discover_expected(
+                    p, self.driver, self.seq[p.name], kind, n=self.opts.discover_reports
+                )
                 self.result.setdefault("expected", {}).setdefault(p.name, {})[kind] = sorted(
                     k for k, e in p.entities.items() if e in exp
                 )
@@ -259,7 +263,8 @@ class Worker:
             order = paths[r % len(paths) :] + paths[: r % len(paths)]
             for p in order:
                 for kind in self.opts.kinds:
-                    gc.collect()
+                    if self.opts.collect:
+                        gc.collect()
                     run = await measure.latency_block(
                         p, self.driver, self.seq[p.name], kind, per_round, gap=gap
                     )
@@ -298,7 +303,8 @@ class Worker:
         for r in range(self.opts.cpu_rounds):
             order = self.paths[r % len(self.paths) :] + self.paths[: r % len(self.paths)]
             for p in order:
-                gc.collect()
+                if self.opts.collect:
+                    gc.collect()
                 idle = await measure.idle_cpu_rate(self.opts.idle_seconds)
                 res = await measure.burst(
                     p, self.driver, self.seq[p.name], self.opts.cpu_rate, self.opts.cpu_reports
