@@ -70,7 +70,8 @@ async def ha_mqtt(
 @pytest.fixture
 async def printer(amqtt: AmqttBroker) -> AsyncIterator[KobraSimulator]:
     """Provide a running simulated Kobra 2 Pro on the amqtt broker."""
-    sim = KobraSimulator(sim_config(amqtt))
+    # Frequent job reports keep print-flow tests short.
+    sim = KobraSimulator(sim_config(amqtt, report_interval=0.25, time_scale=60.0))
     await sim.start()
     try:
         yield sim
