@@ -1,0 +1,31 @@
+"""Device registry housekeeping: stale printer devices and removing devices by hand."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+
+from .const import CONF_PRINTER_ID, DOMAIN, LOGGER
+from .coordinator import KobraConfigEntry
+
+
+def _is_current_printer(entry: KobraConfigEntry, device: dr.DeviceEntry) -> bool:
+    """Return whether the device is the printer the entry talks to now."""
+    return (DOMAIN, entry.data[CONF_PRINTER_ID]) in device.identifiers
+
+
+@callback
+def async_remove_stale_devices(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
+    """Detach devices the entry no longer has, e.g. after the printer id was corrected."""
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not _is_current_printer(entry, device):
+            LOGGER.debug("Removing stale device %s (%s)", device.name, device.identifiers)
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: KobraConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device, unless it is the entry's live printer (it would return)."""
+    return not _is_current_printer(entry, device)
