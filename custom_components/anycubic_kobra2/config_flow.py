@@ -1,4 +1,4 @@
-"""Config flow: broker first (validated by connecting), then the printer."""
+"""Config flow: the connection (HA's MQTT or an own broker), then the printer; MQTT discovery."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +19,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
 from .compat import vol
 from .const import (
@@ -31,6 +32,7 @@ from .const import (
     CONF_STALE_TIMEOUT,
     CONF_TLS,
     CONF_TOPIC_STYLE,
+    CONF_TRANSPORT,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
     DEFAULT_STALE_TIMEOUT,
@@ -42,12 +44,15 @@ from .const import (
     MAX_STALE_TIMEOUT,
     MIN_POLL_INTERVAL,
     MIN_STALE_TIMEOUT,
+    TRANSPORT_HA_MQTT,
 )
 from .coordinator import KobraConfigEntry, broker_config
 from .kobra2.client import KobraClient, build_ssl_context, discover
 from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
 from .kobra2.exceptions import KobraAuthError, KobraConnectionError
 from .kobra2.models import TopicStyle
+from .kobra2.parser import parse_topic
+from .transport import async_discover as async_discover_ha_mqtt, ha_mqtt_available
 
 SECTION_SECURITY = "security"
 SECURITY_KEYS = (CONF_TLS, CONF_VERIFY_SSL, CONF_CA_CERT, CONF_CLIENT_CERT, CONF_CLIENT_KEY)
@@ -189,6 +194,68 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
         return KobraOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer Home Assistant's MQTT connection when there is one, else ask for the broker."""
+        if user_input is None and ha_mqtt_available(self.hass):
+            return self.async_show_menu(step_id="user", menu_options=["ha_mqtt", "broker"])
+        return await self._async_step_broker("user", user_input)
+
+    async def async_step_broker(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for a broker of the integration's own (chosen from the menu)."""
+        return await self._async_step_broker("broker", user_input)
+
+    async def async_step_ha_mqtt(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Use Home Assistant's MQTT connection: look for printers on its broker."""
+        try:
+            found = await async_discover_ha_mqtt(self.hass, timeout=DISCOVERY_TIMEOUT)
+        except KobraConnectionError:
+            return self.async_abort(reason="mqtt_not_connected")
+        self._broker = {CONF_TRANSPORT: TRANSPORT_HA_MQTT}
+        configured = self._async_current_ids(include_ignore=False)
+        self._discovered = {
+            printer.printer_id: printer.model_id
+            for printer in found
+            if printer.printer_id not in configured
+        }
+        if not self._discovered:
+            return await self.async_step_manual()
+        return await self.async_step_printer()
+
+    async def async_step_mqtt(self, discovery_info: MqttServiceInfo) -> ConfigFlowResult:
+        """Handle a printer seen by Home Assistant's MQTT integration (any of its reports)."""
+        info = parse_topic(discovery_info.topic)
+        if info is None:
+            return self.async_abort(reason="invalid_discovery_info")
+        await self.async_set_unique_id(info.printer_id)
+        # A configured printer keeps its settings, whichever connection it uses.
+        self._abort_if_unique_id_configured()
+        self._broker = {CONF_TRANSPORT: TRANSPORT_HA_MQTT}
+        self._discovered = {info.printer_id: info.model_id}
+        self.context["title_placeholders"] = {
+            "name": MODEL_NAMES.get(info.model_id, f"Kobra 2 {info.model_id}")
+        }
+        return await self.async_step_mqtt_confirm()
+
+    async def async_step_mqtt_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask whether to add the discovered printer."""
+        printer_id, model_id = next(iter(self._discovered.items()))
+        if user_input is not None:
+            return await self._async_create(model_id, printer_id)
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="mqtt_confirm",
+            description_placeholders={
+                "model": MODEL_NAMES.get(model_id, model_id),
+                "printer_id": printer_id,
+            },
+        )
+
+    async def _async_step_broker(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         """Ask for the broker and check it by connecting (and looking for printers)."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -210,7 +277,7 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
                     return await self.async_step_manual()
                 return await self.async_step_printer()
         return self.async_show_form(
-            step_id="user",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 USER_SCHEMA, _suggested(_flatten(user_input)) if user_input else None
             ),
@@ -306,6 +373,9 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change where the broker is and how to reach it."""
         entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_HA_MQTT:
+            # Home Assistant's MQTT integration owns that connection.
+            return self.async_abort(reason="reconfigure_ha_mqtt")
         errors: dict[str, str] = {}
         if user_input is not None:
             updates = _flatten(user_input)

@@ -20,6 +20,11 @@ CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_STALE_TIMEOUT: Final = "stale_timeout"
 CONF_TOPIC_STYLE: Final = "topic_style"
 
+# Which connection an entry uses; entries without it use their own broker.
+CONF_TRANSPORT: Final = "transport"
+TRANSPORT_BROKER: Final = "broker"
+TRANSPORT_HA_MQTT: Final = "ha_mqtt"
+
 DEFAULT_PORT: Final = 1883
 DEFAULT_TLS_PORT: Final = 8883
 # The printer pushes temperatures every few seconds even when idle, so a minute of

@@ -12,11 +12,13 @@ import time
 from typing import Any, Final, Protocol
 
 from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
+from .kobra2.client import DiscoveredPrinter
 from .kobra2.commands import Command
-from .kobra2.const import TOPIC_PREFIX, normalize_printer_id, report_topic_filter
+from .kobra2.const import DISCOVERY_TOPIC, TOPIC_PREFIX, normalize_printer_id, report_topic_filter
 from .kobra2.exceptions import (
     KobraAuthError,
     KobraCommandError,
@@ -26,7 +28,7 @@ from .kobra2.exceptions import (
     KobraTimeoutError,
 )
 from .kobra2.models import Report, TopicStyle
-from .kobra2.parser import parse_report
+from .kobra2.parser import parse_report, parse_topic
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -349,3 +351,38 @@ class HaMqttTransport:
         if envelope.state == "failed":
             raise KobraCommandError(envelope.msg, code=envelope.code, state=envelope.state)
         return report
+
+
+def ha_mqtt_available(hass: HomeAssistant) -> bool:
+    """Return whether Home Assistant's MQTT integration is set up (loaded)."""
+    return any(
+        entry.state is ConfigEntryState.LOADED
+        for entry in hass.config_entries.async_entries(mqtt.DOMAIN)
+    )
+
+
+async def async_discover(hass: HomeAssistant, timeout: float = 3.0) -> list[DiscoveredPrinter]:  # noqa: ASYNC109
+    """Return the printers publishing on Home Assistant's MQTT broker within timeout (sorted).
+
+    Raises KobraConnectionError when the MQTT integration is not set up or not connected.
+    """
+    if not ha_mqtt_available(hass) or not await mqtt.async_wait_for_mqtt_client(hass):
+        raise KobraConnectionError("Home Assistant's MQTT integration is not set up")
+    if not mqtt.is_connected(hass):
+        raise KobraConnectionError("Home Assistant's MQTT client is not connected")
+    found: set[DiscoveredPrinter] = set()
+
+    @callback
+    def _seen(message: mqtt.ReceiveMessage) -> None:
+        if (info := parse_topic(message.topic)) is not None:
+            found.add(DiscoveredPrinter(info.model_id, info.printer_id))
+
+    try:
+        unsubscribe = await mqtt.async_subscribe(hass, DISCOVERY_TOPIC, _seen, qos=0, encoding=None)
+    except HomeAssistantError as err:
+        raise KobraConnectionError(f"subscribing failed: {err}") from err
+    try:
+        await asyncio.sleep(timeout)
+    finally:
+        unsubscribe()
+    return sorted(found, key=lambda p: (p.model_id, p.printer_id))
