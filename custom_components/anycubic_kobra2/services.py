@@ -1,4 +1,4 @@
-"""Actions for files and printing: list, print, delete, print from a URL, upload and print."""
+"""Actions for files, printing and firmware: list, print, delete, print from a URL, upload, announce."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .compat import vol
 from .const import DOMAIN
-from .coordinator import KobraConfigEntry
+from .coordinator import KobraConfigEntry, KobraCoordinator
+from .firmware import FirmwareOffer, async_get_tracker
 from .kobra2.models import Storage
 from .printing import FileBrowser, async_get_browser, entry_as_dict
 
@@ -21,12 +22,19 @@ ATTR_PATH: Final = "path"
 ATTR_URL: Final = "url"
 ATTR_FILENAME: Final = "filename"
 ATTR_FILE: Final = "file"
+ATTR_VERSION: Final = "version"
+ATTR_MD5: Final = "md5"
+ATTR_SIZE: Final = "size"
+ATTR_NAME: Final = "name"
+ATTR_RELEASE_URL: Final = "release_url"
+ATTR_RELEASE_NOTES: Final = "release_notes"
 
 SERVICE_LIST_FILES: Final = "list_files"
 SERVICE_PRINT_FILE: Final = "print_file"
 SERVICE_DELETE_FILE: Final = "delete_file"
 SERVICE_PRINT_FROM_URL: Final = "print_from_url"
 SERVICE_UPLOAD_AND_PRINT: Final = "upload_and_print"
+SERVICE_ANNOUNCE_FIRMWARE: Final = "announce_firmware"
 
 _DEVICE: Final[dict[vol.Marker, Any]] = {vol.Required(ATTR_DEVICE_ID): cv.string}
 _STORAGE: Final[dict[vol.Marker, Any]] = {
@@ -43,21 +51,38 @@ PRINT_FROM_URL_SCHEMA: Final = vol.Schema(
     {**_DEVICE, vol.Required(ATTR_URL): cv.string, vol.Optional(ATTR_FILENAME): cv.string}
 )
 UPLOAD_AND_PRINT_SCHEMA: Final = vol.Schema({**_DEVICE, vol.Required(ATTR_FILE): cv.string})
+ANNOUNCE_FIRMWARE_SCHEMA: Final = vol.Schema(
+    {
+        **_DEVICE,
+        vol.Required(ATTR_VERSION): vol.All(cv.string, vol.Length(min=1, max=64)),
+        vol.Required(ATTR_URL): vol.All(cv.string, vol.Match(r"(?i)^https?://\S+$")),
+        vol.Required(ATTR_MD5): vol.All(cv.string, vol.Match(r"^[0-9a-fA-F]{32}$")),
+        vol.Required(ATTR_SIZE): vol.All(vol.Coerce(int), vol.Range(min=1)),
+        vol.Optional(ATTR_NAME): vol.All(cv.string, vol.Length(min=1, max=255)),
+        vol.Optional(ATTR_RELEASE_URL): cv.url,
+        vol.Optional(ATTR_RELEASE_NOTES): vol.All(cv.string, vol.Length(max=255)),
+    }
+)
 
 
-def _browser(call: ServiceCall) -> FileBrowser:
-    """Return the file browser of the loaded printer the call names."""
+def _coordinator(call: ServiceCall) -> KobraCoordinator:
+    """Return the coordinator of the loaded printer the call names."""
     device_id: str = call.data[ATTR_DEVICE_ID]
     device = dr.async_get(call.hass).async_get(device_id)
     for entry_id in device.config_entries if device is not None else ():
         entry: KobraConfigEntry | None = call.hass.config_entries.async_get_entry(entry_id)
         if entry is not None and entry.domain == DOMAIN and entry.state is ConfigEntryState.LOADED:
-            return async_get_browser(entry.runtime_data)
+            return entry.runtime_data
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="device_not_found",
         translation_placeholders={"device_id": device_id},
     )
+
+
+def _browser(call: ServiceCall) -> FileBrowser:
+    """Return the file browser of the loaded printer the call names."""
+    return async_get_browser(_coordinator(call))
 
 
 async def _async_list_files(call: ServiceCall) -> ServiceResponse:
@@ -92,8 +117,23 @@ async def _async_upload_and_print(call: ServiceCall) -> None:
     await _browser(call).async_upload_and_print(call.data[ATTR_FILE])
 
 
+async def _async_announce_firmware(call: ServiceCall) -> None:
+    """Offer a firmware image to a printer's update entity (nothing on a LAN announces one)."""
+    data = call.data
+    offer = FirmwareOffer(
+        version=data[ATTR_VERSION],
+        url=data[ATTR_URL],
+        md5=data[ATTR_MD5].lower(),
+        size=data[ATTR_SIZE],
+        name=data.get(ATTR_NAME),
+        release_url=data.get(ATTR_RELEASE_URL),
+        release_notes=data.get(ATTR_RELEASE_NOTES),
+    )
+    async_get_tracker(_coordinator(call)).announce(offer)
+
+
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the file and printing actions (once, from async_setup)."""
+    """Register the file, printing and firmware actions (once, from async_setup)."""
     hass.services.async_register(
         DOMAIN,
         SERVICE_LIST_FILES,
@@ -110,4 +150,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_UPLOAD_AND_PRINT, _async_upload_and_print, schema=UPLOAD_AND_PRINT_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_ANNOUNCE_FIRMWARE, _async_announce_firmware, schema=ANNOUNCE_FIRMWARE_SCHEMA
     )

@@ -727,7 +727,7 @@ def test_file_share_signatures(tmp_path: Path) -> None:
 
 
 async def test_action_descriptions(hass: HomeAssistant, http_base: str) -> None:
-    """services.yaml parses, lists the five actions and matches the translated names and fields."""
+    """services.yaml parses, lists the six actions and matches the translated names and fields."""
     assert await async_setup_component(hass, DOMAIN, {})
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
     strings_path = Path(printing.__file__).parent / "strings.json"
@@ -741,6 +741,7 @@ async def test_action_descriptions(hass: HomeAssistant, http_base: str) -> None:
             "delete_file",
             "print_from_url",
             "upload_and_print",
+            "announce_firmware",
         }
     )
     for action, description in descriptions.items():
