@@ -2,9 +2,10 @@
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from . import assist, devices, repairs
 from .const import DOMAIN
 from .coordinator import KobraConfigEntry, KobraCoordinator
 from .services import async_setup_services
@@ -12,6 +13,7 @@ from .services import async_setup_services
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.EVENT,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
@@ -33,6 +35,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> boo
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     coordinator.async_register_device()
+    devices.async_remove_stale_devices(hass, entry)
     coordinator.async_start()
 
     async def _async_stop(_event: Event) -> None:
@@ -42,12 +45,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> boo
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop))
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await repairs.async_setup_entry_repairs(hass, entry)
+    # After the platforms: the aliases go on entities that now exist.
+    assist.async_setup_entry_assist(hass, entry)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> bool:
     """Unload the platforms; the coordinator disconnects as the entry unloads."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
+    """Forget a removed printer's repair issues."""
+    await repairs.async_remove_entry_repairs(hass, entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: KobraConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Allow deleting devices other than the entry's live printer."""
+    return await devices.async_remove_config_entry_device(hass, entry, device)
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: KobraConfigEntry) -> None:

@@ -52,7 +52,6 @@ async def voice_entry(
     assert await async_setup_component(hass, "intent", {})
     entry = make_entry(amqtt)
     await setup_entry(hass, entry)
-    assist.async_setup_entry_assist(hass, entry)
     await wait_until(lambda: entry.runtime_data.printer_available)
     await hass.async_block_till_done()
     return entry
@@ -125,7 +124,6 @@ async def test_aliases_are_suggested_once(
     registry = er.async_get(hass)
     registry.async_update_entity(progress, aliases=set())
     assert await hass.config_entries.async_reload(voice_entry.entry_id)
-    assist.async_setup_entry_assist(hass, voice_entry)
     entry = registry.async_get(progress)
     assert entry is not None
     assert entry.aliases == set()

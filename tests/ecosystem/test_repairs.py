@@ -47,9 +47,8 @@ def _issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEn
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up the entry and its repair monitor."""
+    """Set up the entry (which starts its repair monitor)."""
     await setup_entry(hass, entry)
-    await repairs.async_setup_entry_repairs(hass, entry)
 
 
 def test_url_check_rules() -> None:
@@ -93,7 +92,6 @@ async def test_silent_printer_raised_then_cleared(hass: HomeAssistant, amqtt: Am
         # Reloaded (e.g. after a restart) the printer is known: no new timer, no issue.
         await sim.stop()
         assert await hass.config_entries.async_reload(entry.entry_id)
-        await repairs.async_setup_entry_repairs(hass, entry)
         await _sleep_past_silence(hass)
         assert _issue(hass, repairs.ISSUE_PRINTER_SILENT, entry) is None
     finally:
