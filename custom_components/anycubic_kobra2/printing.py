@@ -23,6 +23,7 @@ from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util, raise_if_invalid_path
 from homeassistant.util.hass_dict import HassKey
 
+from . import repairs
 from .const import COMMAND_TIMEOUT, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator, job_active, print_state
 from .kobra2 import commands
@@ -509,9 +510,7 @@ class FileBrowser:
         ensure_ready(self.coordinator)
         md5, size = await async_hash_url(self.hass, url, filename)
         ensure_ready(self.coordinator)
-        await self._async_start(
-            commands.start_url_print(url, md5, size, filename), filename, download=True
-        )
+        await self._async_start_url(commands.start_url_print(url, md5, size, filename), filename)
 
     async def async_upload_and_print(self, source: str) -> None:
         """Offer a Home Assistant file through a signed link and have the printer print it."""
@@ -523,12 +522,22 @@ class FileBrowser:
         share = async_get_file_share(self.hass)
         url = file_url(self.hass, share.add(path, path.name))
         try:
-            await self._async_start(
-                commands.start_url_print(url, md5, size, path.name), path.name, download=True
+            await self._async_start_url(
+                commands.start_url_print(url, md5, size, path.name), path.name
             )
         except HomeAssistantError:
             share.revoke(url)
             raise
+
+    async def _async_start_url(self, command: Command, filename: str) -> None:
+        """Start a URL print and tell the repairs whether the printer took it."""
+        try:
+            await self._async_start(command, filename, download=True)
+        except HomeAssistantError:
+            # Firmware 3.1.x refuses hosts outside its allowed domains; repairs explains it.
+            repairs.async_url_print_result(self.coordinator, command, ok=False)
+            raise
+        repairs.async_url_print_result(self.coordinator, command, ok=True)
 
     async def _async_start(self, command: Command, filename: str, *, download: bool) -> None:
         """Send a print/start and wait until the printer has the file (or says it failed)."""

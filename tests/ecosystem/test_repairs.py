@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import web
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,7 +22,7 @@ from custom_components.anycubic_kobra2 import repairs
 from custom_components.anycubic_kobra2.const import CONF_PRINTER_ID, DOMAIN
 from custom_components.anycubic_kobra2.kobra2 import commands
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
-from tests.helpers.brokers import AmqttBroker
+from tests.helpers.brokers import AmqttBroker, free_port
 from tests.integration.common import (
     PRINTER_ID,
     TITLE,
@@ -261,3 +263,76 @@ async def test_old_firmware_gets_no_url_issue(hass: HomeAssistant, amqtt: AmqttB
         assert _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry) is None
     finally:
         await sim.stop()
+
+
+# --- end to end: the print_from_url action ----------------------------------------------------
+
+
+@pytest.fixture
+async def gcode_url(socket_enabled: None) -> AsyncIterator[str]:
+    """Serve one small G-code file over plain HTTP on loopback; return its URL."""
+    body = b"G28\nG1 X10 Y10\n" * 64
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=body)
+
+    app = web.Application()
+    app.router.add_get("/cube.gcode", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/cube.gcode"
+    finally:
+        await runner.cleanup()
+
+
+async def _print_from_url(hass: HomeAssistant, url: str) -> None:
+    """Call the print_from_url action for the test printer."""
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, PRINTER_ID)})
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN, "print_from_url", {"device_id": device.id, "url": url}, blocking=True
+    )
+
+
+async def test_url_print_action_raises_and_clears_the_issue(
+    hass: HomeAssistant, amqtt: AmqttBroker, gcode_url: str
+) -> None:
+    """A printer on 3.1.x that ignores a local URL gets the issue; one that prints clears it."""
+    # A printer that does not act on the command (here: it only listens on another topic
+    # form) answers nothing, as stock 3.1.x does not start a download from a local host.
+    deaf = KobraSimulator(sim_config(amqtt, strict_topics=True, report_interval=0.25))
+    await deaf.start()
+    entry = make_entry(amqtt, options={"topic_style": "type_action"})
+    try:
+        await _setup(hass, entry)
+        coordinator = entry.runtime_data
+        await wait_until(lambda: coordinator.printer_available)
+        with (
+            patch("custom_components.anycubic_kobra2.printing.DOWNLOAD_IDLE_TIMEOUT", 0.5),
+            pytest.raises(HomeAssistantError),
+        ):
+            await _print_from_url(hass, gcode_url)
+        await hass.async_block_till_done()
+        issue = _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry)
+        assert issue is not None
+        assert issue.translation_placeholders["host"] == "127.0.0.1"
+        assert issue.translation_placeholders["firmware"] == "3.1.2"
+    finally:
+        await deaf.stop()
+
+    # The same printer after the firmware patch: it downloads and prints, the issue goes.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.config_entries.async_update_entry(entry, options={})
+    patched = KobraSimulator(sim_config(amqtt, report_interval=0.25, time_scale=60.0))
+    await patched.start()
+    try:
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        coordinator = entry.runtime_data
+        await wait_until(lambda: coordinator.printer_available and coordinator.state.status)
+        await _print_from_url(hass, gcode_url)
+        assert _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry) is None
+    finally:
+        await patched.stop()
