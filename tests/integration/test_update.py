@@ -19,7 +19,7 @@ from homeassistant.components.update import (
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, Platform
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
@@ -33,7 +33,6 @@ from custom_components.anycubic_kobra2.update import KobraFirmwareUpdateEntity
 from tests.helpers.brokers import AmqttBroker
 
 from .common import (
-    PRINTER_ID,
     entity,
     make_entry,
     settle,
@@ -53,10 +52,11 @@ SIZE = 27_262_976
 
 
 def device_id(hass: HomeAssistant) -> str:
-    """Return the test printer's device id."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, PRINTER_ID)})
-    assert device is not None
-    return device.id
+    """Return the test printer's device id (through its entity; works on every HA version)."""
+    entry = er.async_get(hass).async_get(FIRMWARE)
+    assert entry is not None
+    assert entry.device_id is not None
+    return entry.device_id
 
 
 async def announce(hass: HomeAssistant, **fields: Any) -> None:
