@@ -26,6 +26,7 @@ from .const import (
     CONF_STALE_TIMEOUT,
     CONF_TLS,
     CONF_TOPIC_STYLE,
+    CONF_TRANSPORT,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
     DEFAULT_STALE_TIMEOUT,
@@ -33,6 +34,7 @@ from .const import (
     LOGGER,
     MANUFACTURER,
     SETUP_CONNECT_TIMEOUT,
+    TRANSPORT_HA_MQTT,
 )
 from .kobra2 import commands
 from .kobra2.client import BrokerConfig, KobraClient
@@ -58,6 +60,7 @@ from .kobra2.models import (
     TopicStyle,
 )
 from .kobra2.state import PrinterState
+from .transport import HaMqttTransport
 
 type KobraConfigEntry = ConfigEntry[KobraCoordinator]
 
@@ -152,16 +155,28 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self.model_id: str = entry.data[CONF_MODEL_ID]
         self.printer_id: str = entry.data[CONF_PRINTER_ID]
         self.data = KobraData(state=PrinterState())
-        self.client = KobraClient(
-            broker_config(entry.data),
-            self.model_id,
-            self.printer_id,
-            on_report=self._handle_report,
-            on_connection=self._handle_connection,
-            on_auth_failed=self._handle_auth_failed,
-            topic_style=self.topic_style,
-            client_id=client_id_for(entry.entry_id),
-        )
+        self.client: KobraClient | HaMqttTransport
+        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_HA_MQTT:
+            # Home Assistant's MQTT integration owns the connection (and its credentials).
+            self.client = HaMqttTransport(
+                hass,
+                self.model_id,
+                self.printer_id,
+                on_report=self._handle_report,
+                on_connection=self._handle_connection,
+                topic_style=self.topic_style,
+            )
+        else:
+            self.client = KobraClient(
+                broker_config(entry.data),
+                self.model_id,
+                self.printer_id,
+                on_report=self._handle_report,
+                on_connection=self._handle_connection,
+                on_auth_failed=self._handle_auth_failed,
+                topic_style=self.topic_style,
+                client_id=client_id_for(entry.entry_id),
+            )
         self.fresh = False
         self._ever_connected = False
         self._was_available: bool | None = None
@@ -191,7 +206,10 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     async def _async_setup(self) -> None:
         """Connect once, so a dead broker or bad credentials fail the setup."""
         entry = self.config_entry
-        placeholders = {"host": entry.data[CONF_HOST], "port": str(entry.data.get(CONF_PORT))}
+        placeholders = {
+            "host": entry.data.get(CONF_HOST) or "Home Assistant's MQTT broker",
+            "port": str(entry.data.get(CONF_PORT, "")),
+        }
         try:
             async with asyncio.timeout(SETUP_CONNECT_TIMEOUT):
                 await self.client.connect()

@@ -150,6 +150,15 @@ class HaMqttTransport:
         """Return True while subscribed and Home Assistant's MQTT client is connected."""
         return self._connected
 
+    @property
+    def last_error(self) -> str | None:
+        """Return why the link is down (None while it is up)."""
+        if self._connected:
+            return None
+        if not self._unsubscribers:
+            return "not subscribed"
+        return "Home Assistant's MQTT client is not connected"
+
     async def connect(self) -> None:
         """Subscribe to the printer's reports; raise KobraConnectionError without MQTT."""
         if self._unsubscribers:
