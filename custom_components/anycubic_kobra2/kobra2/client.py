@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 import random
 import secrets
+import select
 import ssl
 import tempfile
 import time
@@ -44,7 +45,11 @@ MAX_BACKOFF: Final = 60.0
 _AUTH_FAILURE_CODES: Final = (4, 5, 134, 135)
 _NOT_CONNECTED_CODES: Final = (4,)  # paho MQTT_ERR_NO_CONN on publish
 _STABLE_AFTER: Final = 30.0
+# Connections in a row that broke before _STABLE_AFTER before the client-id warning.
+_FLAP_WARN_AFTER: Final = 2
 _MAX_QUEUED_MESSAGES: Final = 1000
+# Packets read per readable event (aiomqtt reads one, a loop turn each: slow in a burst).
+_READ_BATCH: Final = 25
 _WARN_INTERVAL: Final = 300.0
 _PAYLOAD_PREVIEW: Final = 200
 _FAILED_STATES: Final = frozenset({"failed"})
@@ -155,6 +160,9 @@ def _discard_after(client: aiomqtt.Client, enter: asyncio.Future[Any]) -> None:
     """Close a client whose abandoned connection attempt just finished."""
     if not enter.cancelled():
         enter.exception()  # retrieved on purpose: nobody else will look at it
+    connected = client._connected
+    if connected.done() and not connected.cancelled():
+        connected.exception()  # the failure set by _open_client when it was cancelled
     _discard(client)
 
 
@@ -213,6 +221,72 @@ class _MqttClient(aiomqtt.Client):
             return
         super()._on_disconnect(client, userdata, flags, reason_code, properties)
 
+    # Reports that arrived while the queue was full (the oldest queued ones were dropped).
+    dropped = 0
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        """Queue a message; when the queue is full drop the oldest, so the newest state wins.
+
+        aiomqtt would drop the newest instead (and log every single one).
+        """
+        queue = self._queue
+        if queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                queue.get_nowait()
+            self.dropped += 1
+        super()._on_message(client, userdata, message)
+
+    def _on_socket_open(self, client: Any, userdata: Any, sock: Any) -> None:
+        """Set up like aiomqtt, then read up to _READ_BATCH packets per readable event."""
+        super()._on_socket_open(client, userdata, sock)
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLIN)
+
+        def more_to_read() -> bool:
+            """Return whether the socket (or its TLS buffer) holds more bytes right now."""
+            pending = getattr(sock, "pending", None)
+            return bool((pending is not None and pending()) or poller.poll(0))
+
+        def on_readable() -> None:
+            """Let paho read while data is waiting; a failure means the link broke."""
+            try:
+                for _ in range(_READ_BATCH):
+                    client.loop_read()
+                    if client.socket() is not sock or not more_to_read():
+                        return
+            except Exception as exc:  # any error ends this connection
+                if not self._disconnected.done():
+                    self._disconnected.set_exception(exc)
+
+        def register() -> None:
+            """Replace aiomqtt's reader (registered just before) if the socket still lives."""
+            if client.socket() is sock and sock.fileno() >= 0:
+                self._loop.add_reader(sock.fileno(), on_readable)
+
+        self._loop.call_soon_threadsafe(register)
+
+    def _on_socket_register_write(self, client: Any, userdata: Any, sock: Any) -> None:
+        """Watch the socket for writability, unless it was closed before the loop got to it.
+
+        aiomqtt registers through call_soon_threadsafe; a publish racing with a close would
+        otherwise hand the loop a dead file descriptor ("Bad file descriptor").
+        """
+
+        def on_writable() -> None:
+            """Let paho write; a failure means the link broke."""
+            try:
+                client.loop_write()
+            except Exception as exc:  # any error ends this connection
+                if not self._disconnected.done():
+                    self._disconnected.set_exception(exc)
+
+        def register() -> None:
+            """Add the writer if this socket is still the client's live socket."""
+            if client.socket() is sock and sock.fileno() >= 0:
+                self._loop.add_writer(sock.fileno(), on_writable)
+
+        self._loop.call_soon_threadsafe(register)
+
 
 @dataclass(slots=True)
 class _Waiter:
@@ -239,7 +313,13 @@ class KobraClient:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         min_backoff: float = MIN_BACKOFF,
         max_backoff: float = MAX_BACKOFF,
+        log_outages: bool = True,
     ) -> None:
+        """Prepare the client; nothing connects before connect(), run() or start().
+
+        With log_outages False, losing and regaining the broker is logged at DEBUG only,
+        for owners that report availability themselves.
+        """
         self.broker = broker
         self.model_id = model_id
         self.printer_id = normalize_printer_id(printer_id)
@@ -262,7 +342,11 @@ class KobraClient:
         self._task: asyncio.Task[None] | None = None
         self._warn_payload = _RateLimitedWarning()
         self._warn_callback = _RateLimitedWarning()
+        self._warn_overload = _RateLimitedWarning()
+        self._log_outages = log_outages
         self._outage_logged = False
+        self._last_error: str | None = None
+        self._unexpected_seen: set[str] = set()
 
     def __repr__(self) -> str:
         """Describe the client without secrets."""
@@ -275,6 +359,11 @@ class KobraClient:
     def connected(self) -> bool:
         """Return True while subscribed on a live broker connection."""
         return self._connected
+
+    @property
+    def last_error(self) -> str | None:
+        """Return why the last connection attempt or connection failed (None once connected)."""
+        return self._last_error
 
     # --- connection ------------------------------------------------------------------------
 
@@ -335,14 +424,30 @@ class KobraClient:
     async def run(self) -> None:
         """Stay connected until cancelled: reconnect with backoff, stop for good on auth failure."""
         delay = self._min_backoff
+        # A connection that the broker closes soon after it was made, while reconnecting
+        # works at once, is the mark of another client taking over the same client id.
+        short_sessions = 0
+        broke_early = False
         while True:
             session_start: float | None = None
             try:
                 if self._mqtt is None:
-                    await self.connect()
+                    try:
+                        await self.connect()
+                    except KobraConnectionError:
+                        broke_early = False
+                        short_sessions = 0
+                        raise
                 session_start = time.monotonic()
+                if broke_early:
+                    broke_early = False
+                    short_sessions += 1
+                    if short_sessions == _FLAP_WARN_AFTER:
+                        self._warn_flapping()
+                self._last_error = None
                 if self._outage_logged:
-                    _LOGGER.info(
+                    _LOGGER.log(
+                        logging.INFO if self._log_outages else logging.DEBUG,
                         "Connection to MQTT broker %s:%s restored",
                         self.broker.host,
                         self.broker.port,
@@ -354,6 +459,7 @@ class KobraClient:
                 await self._close()
                 raise
             except KobraAuthError as err:
+                self._last_error = str(err)
                 await self._close()
                 _LOGGER.error(
                     "MQTT broker %s:%s refused the credentials; not reconnecting",
@@ -367,40 +473,89 @@ class KobraClient:
                         self._warn_callback("Error in auth-failed callback", exc_info=True)
                 return
             except (KobraError, aiomqtt.MqttError) as err:
+                # Set before closing: the connection callback may ask why.
+                self._last_error = str(err)
                 await self._close()
                 self._log_outage("%s", err)
-            except Exception:
+                broke_early = (
+                    session_start is not None and time.monotonic() - session_start < _STABLE_AFTER
+                )
+            except Exception as err:
+                self._last_error = f"unexpected error: {err!r}"
                 await self._close()
-                self._log_outage("unexpected error in the MQTT loop", exc_info=True)
+                self._log_unexpected(err)
+                broke_early = False
+                short_sessions = 0
             # Only a connection that stayed up for a while resets the backoff, so a link
             # that flaps right after connecting (e.g. a client-id clash) cannot storm.
             if session_start is not None and time.monotonic() - session_start >= _STABLE_AFTER:
                 delay = self._min_backoff
+                short_sessions = 0
             await asyncio.sleep(delay * random.uniform(0.75, 1.0))
             delay = min(delay * 2, self._max_backoff)
 
-    def _log_outage(self, msg: str, *args: object, exc_info: bool = False) -> None:
+    def _log_outage(self, msg: str, *args: object) -> None:
         """Log a connection problem once per outage (later attempts at DEBUG)."""
-        if self._outage_logged:
-            _LOGGER.debug(msg, *args, exc_info=exc_info)
+        if self._outage_logged or not self._log_outages:
+            self._outage_logged = True
+            _LOGGER.debug("Connection to MQTT broker lost or refused: " + msg, *args)
             return
         self._outage_logged = True
-        level = logging.ERROR if exc_info else logging.WARNING
-        _LOGGER.log(
-            level,
+        _LOGGER.warning(
             "Connection to MQTT broker %s:%s lost or refused, retrying: " + msg,
             self.broker.host,
             self.broker.port,
             *args,
-            exc_info=exc_info,
+        )
+
+    def _log_unexpected(self, err: Exception) -> None:
+        """Log an error that is not a connection problem: with traceback, once per kind."""
+        self._outage_logged = True
+        kind = type(err).__qualname__
+        if kind in self._unexpected_seen:
+            _LOGGER.debug("Unexpected error in the MQTT loop again: %r", err)
+            return
+        self._unexpected_seen.add(kind)
+        _LOGGER.error(
+            "Unexpected error in the MQTT loop for %s:%s; reconnecting",
+            self.broker.host,
+            self.broker.port,
+            exc_info=err,
+        )
+
+    def _warn_flapping(self) -> None:
+        """Warn that connections keep breaking right after they were made."""
+        _LOGGER.warning(
+            "MQTT broker %s:%s keeps closing the connection right after it is made; another "
+            "client may be using the client id %s. Retrying with growing delays (up to %g s)",
+            self.broker.host,
+            self.broker.port,
+            self.client_id,
+            self._max_backoff,
         )
 
     async def _listen(self) -> None:
         """Deliver messages of the current connection until it breaks."""
         client = self._mqtt
-        assert client is not None
-        async for message in client.messages:
+        assert isinstance(client, _MqttClient)
+        messages = client.messages
+        dropped = client.dropped
+        async for message in messages:
             self._handle_message(message.topic.value, _payload_bytes(message.payload))
+            # Handle whatever else is queued in this same step: aiomqtt's iterator costs a
+            # task and two loop turns per message, too slow for a burst of reports.
+            while len(messages):
+                queued = client._queue.get_nowait()
+                self._handle_message(queued.topic.value, _payload_bytes(queued.payload))
+            if client.dropped != dropped:
+                self._warn_overload(
+                    "Reports from %s:%s arrive faster than they can be handled; "
+                    "dropped %d older ones",
+                    self.broker.host,
+                    self.broker.port,
+                    client.dropped - dropped,
+                )
+                dropped = client.dropped
 
     def _handle_message(self, topic: str, payload: bytes) -> None:
         """Parse one message, answer waiting requests and hand the report on."""
@@ -468,16 +623,21 @@ class KobraClient:
         # Registered before sending: the answer can arrive before publish() returns.
         self._waiters.append(waiter)
         try:
-            await self.send(cmd)
-            try:
-                async with asyncio.timeout(timeout):
-                    report = await waiter.future
-            except TimeoutError:
-                raise KobraTimeoutError(
-                    f"no answer to {cmd.type}/{cmd.action} within {timeout:g} s"
-                ) from None
+            # The timeout covers the publish too: a stuck link must not hold the caller longer.
+            async with asyncio.timeout(timeout):
+                await self.send(cmd)
+                report = await waiter.future
+        except TimeoutError:
+            raise KobraTimeoutError(
+                f"no answer to {cmd.type}/{cmd.action} within {timeout:g} s"
+            ) from None
         finally:
             self._waiters.remove(waiter)
+            future = waiter.future
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()  # a link loss set while publishing; already raised or moot
         envelope = report.envelope
         if envelope.state in _FAILED_STATES:
             raise KobraCommandError(envelope.msg, code=envelope.code, state=envelope.state)
@@ -511,6 +671,10 @@ async def _open_client(
     try:
         await asyncio.shield(enter)
     except asyncio.CancelledError:
+        # End the attempt now rather than when its CONNACK wait times out (a hung broker
+        # would keep it, and its socket, alive that long), then close whatever it made.
+        if not client._connected.done():
+            client._connected.set_exception(aiomqtt.MqttError("connection attempt cancelled"))
         enter.add_done_callback(lambda _fut: _discard_after(client, enter))
         raise
     except aiomqtt.MqttError as err:
