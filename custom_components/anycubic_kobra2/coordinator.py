@@ -64,6 +64,18 @@ from .transport import HaMqttTransport
 
 type KobraConfigEntry = ConfigEntry[KobraCoordinator]
 
+# Link timing. Module attributes (read when a client is made) so tests can shorten them.
+# Keepalive bounds how long a half-open link (broker or network hung) goes unnoticed:
+# at most about twice this.
+KEEPALIVE = 30
+RECONNECT_MIN_BACKOFF = 1.0
+RECONNECT_MAX_BACKOFF = 60.0
+# Entity updates are rate limited (token bucket): FLUSH_BURST may follow each other at
+# once, then one per FLUSH_INTERVAL seconds. Normal traffic never waits; a flood of reports
+# cannot flood the state machine.
+FLUSH_BURST = 10
+FLUSH_INTERVAL = 0.1
+
 
 def broker_config(data: Mapping[str, Any]) -> BrokerConfig:
     """Build the broker settings from config entry data (or config flow input)."""
@@ -77,6 +89,7 @@ def broker_config(data: Mapping[str, Any]) -> BrokerConfig:
         client_cert=data.get(CONF_CLIENT_CERT) or None,
         client_key=data.get(CONF_CLIENT_KEY) or None,
         verify=data.get(CONF_VERIFY_SSL, True),
+        keepalive=KEEPALIVE,
     )
 
 
@@ -176,12 +189,22 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
                 on_auth_failed=self._handle_auth_failed,
                 topic_style=self.topic_style,
                 client_id=client_id_for(entry.entry_id),
+                min_backoff=RECONNECT_MIN_BACKOFF,
+                max_backoff=RECONNECT_MAX_BACKOFF,
+                # Availability changes are logged here, once per transition.
+                log_outages=False,
             )
         self.fresh = False
+        # Set when the stale watchdog fired: the next report brings a full refresh.
+        self._went_stale = False
         self._ever_connected = False
         self._was_available: bool | None = None
         self._flush_handle: asyncio.Handle | None = None
+        self._flush_task: asyncio.Task[None] | None = None
+        self._flush_tokens = float(FLUSH_BURST)
+        self._flush_refilled = hass.loop.time()
         self._unsub_stale: CALLBACK_TYPE | None = None
+        self._stale_armed_at = 0.0
         self._background: set[asyncio.Task[None]] = set()
         self._report_listeners: list[Callable[[Report], None]] = []
         self._device_id: str | None = None
@@ -260,6 +283,9 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         came_online = (
             isinstance(report, OnlineReport) and report.online and state.online is not True
         )
+        recovered = self._went_stale
+        self._went_stale = False
+        edges = (state.phase, state.status, self.printer_available)
         state.apply(report)
         if isinstance(report, PrintReport):
             self._track_finish()
@@ -269,9 +295,15 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
                 listener(report)
             except Exception:  # one faulty listener must not stop the others or the update
                 LOGGER.exception("Error in a report listener")
-        if came_online and self._ever_connected:
+        if (came_online or recovered) and self._ever_connected:
+            # Back after power loss or silence: values may have moved on meanwhile.
             self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
-        self._schedule_flush()
+        if (state.phase, state.status, self.printer_available) != edges:
+            # A job or machine state change, or the printer coming or going, reaches the
+            # entities and update listeners at once, never merged away in a burst.
+            self._flush_now()
+        else:
+            self._schedule_flush()
 
     @callback
     def async_add_report_listener(self, listener: Callable[[Report], None]) -> CALLBACK_TYPE:
@@ -300,17 +332,23 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
 
     @callback
     def _mark_fresh(self) -> None:
-        """Restart the stale watchdog after a report."""
+        """Restart the stale watchdog after a report (in a burst at most once a second)."""
         self.fresh = True
-        if self._unsub_stale is not None:
-            self._unsub_stale()
-        self._unsub_stale = async_call_later(self.hass, self.stale_timeout, self._handle_stale)
+        now = self.hass.loop.time()
+        # A new timer per report is costly in a flood; the timeout may then end up to a
+        # second early, which does not matter at its scale.
+        if self._unsub_stale is None or now - self._stale_armed_at >= 1.0:
+            if self._unsub_stale is not None:
+                self._unsub_stale()
+            self._unsub_stale = async_call_later(self.hass, self.stale_timeout, self._handle_stale)
+            self._stale_armed_at = now
 
     @callback
     def _handle_stale(self, _now: datetime) -> None:
         """Mark values stale when the printer has said nothing for the stale timeout."""
         self._unsub_stale = None
         self.fresh = False
+        self._went_stale = True
         self._schedule_flush()
 
     @callback
@@ -318,6 +356,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         """Follow the broker link; ask for a full state after every reconnect."""
         if connected:
             if self._ever_connected:
+                self._went_stale = False  # the refresh below covers it
                 self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
             self._ever_connected = True
         self._schedule_flush()
@@ -330,14 +369,50 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
 
     @callback
     def _schedule_flush(self) -> None:
-        """Coalesce all reports handled in one loop iteration into one entity update."""
-        if self._flush_handle is None:
+        """Update the entities in the next loop turn, or later once the burst budget is spent."""
+        if self._flush_handle is not None or self._flush_task is not None:
+            return
+        tokens = self._flush_budget()
+        if tokens >= 1:
+            # Everything handled in this loop iteration still makes a single update.
             self._flush_handle = self.hass.loop.call_soon(self._flush)
+            return
+        # A task rather than a timer, so hass.async_block_till_done() waits for it.
+        self._flush_task = self.hass.async_create_task(
+            self._async_flush_later((1 - tokens) * FLUSH_INTERVAL),
+            f"{DOMAIN} entity update",
+            eager_start=False,
+        )
+
+    def _flush_budget(self) -> float:
+        """Refill the entity-update budget for the time passed and return it."""
+        now = self.hass.loop.time()
+        elapsed = max(now - self._flush_refilled, 0.0)
+        self._flush_tokens = min(float(FLUSH_BURST), self._flush_tokens + elapsed / FLUSH_INTERVAL)
+        self._flush_refilled = now
+        return self._flush_tokens
+
+    @callback
+    def _flush_now(self) -> None:
+        """Update the entities right away, replacing any update scheduled for later."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+        if self._flush_task is not None:
+            self._flush_task.cancel()
+            self._flush_task = None
+        self._flush()
+
+    async def _async_flush_later(self, wait: float) -> None:
+        """Update the entities after a pause."""
+        await asyncio.sleep(wait)
+        self._flush_task = None
+        self._flush()
 
     @callback
     def _flush(self) -> None:
         """Push the state to the entities (this also restarts the fallback poll timer)."""
         self._flush_handle = None
+        self._flush_tokens = max(self._flush_budget() - 1, 0.0)
         self.data.live = self.printer_available
         self._log_availability()
         self._sync_device()
@@ -357,7 +432,8 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     def _unavailable_reason(self) -> str:
         """Return a short reason for unavailability, for the log."""
         if not self.client.connected:
-            return "broker connection lost"
+            error = self.client.last_error
+            return f"broker connection lost ({error})" if error else "broker connection lost"
         if self.state.online is False:
             return "printer reported offline"
         return f"no report for {self.stale_timeout} s"
@@ -405,6 +481,9 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
+        if self._flush_task is not None:
+            self._flush_task.cancel()
+            self._flush_task = None
         if self._unsub_stale is not None:
             self._unsub_stale()
             self._unsub_stale = None
