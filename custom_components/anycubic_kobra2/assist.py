@@ -77,10 +77,11 @@ def _entity_id(hass: HomeAssistant, coordinator: KobraCoordinator, key: str, pla
 
 def _printer_name(hass: HomeAssistant, coordinator: KobraCoordinator) -> str:
     """Return the printer's device name as the user knows it."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, coordinator.printer_id)})
-    if device is not None:
-        return device.name_by_user or device.name or coordinator.config_entry.title
-    return coordinator.config_entry.title
+    entry = coordinator.config_entry
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        if (DOMAIN, coordinator.printer_id) in device.identifiers:
+            return device.name_by_user or device.name or entry.title
+    return entry.title
 
 
 class AssistSentences:
@@ -254,6 +255,16 @@ def _log(level: int, msg: str, **kwargs: Any) -> None:
     LOGGER.log(logging.DEBUG if level <= logging.INFO else level, msg, **kwargs)
 
 
+def _with_progress_aliases(current: Any) -> Any:
+    """Return the entity's aliases plus the progress aliases, in the registry's own form."""
+    if isinstance(current, list):
+        # Home Assistant 2026+: an ordered list in which a marker stands for the entity's
+        # own name; keep the name usable when the list was empty (it then meant the name).
+        aliases = list(current) or [getattr(er, "COMPUTED_NAME")]  # noqa: B009
+        return aliases + [alias for alias in sorted(PROGRESS_ALIASES) if alias not in aliases]
+    return set(current) | PROGRESS_ALIASES
+
+
 def _own_options(entity: er.RegistryEntry) -> Mapping[str, Any]:
     """Return the options this integration keeps on a registry entry."""
     return entity.options.get(DOMAIN) or {}
@@ -278,7 +289,7 @@ def async_suggest_aliases(hass: HomeAssistant, coordinator: KobraCoordinator) ->
         if other.platform == DOMAIN and other.entity_id != entity_id
     )
     if not taken:
-        registry.async_update_entity(entity_id, aliases=set(entity.aliases) | PROGRESS_ALIASES)
+        registry.async_update_entity(entity_id, aliases=_with_progress_aliases(entity.aliases))
     registry.async_update_entity_options(
         entity_id, DOMAIN, {**_own_options(entity), _ALIASES_OPTION: not taken}
     )

@@ -19,8 +19,15 @@ def async_remove_stale_devices(hass: HomeAssistant, entry: KobraConfigEntry) -> 
     """Detach devices the entry no longer has, e.g. after the printer id was corrected."""
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if not _is_current_printer(entry, device):
-            LOGGER.debug("Removing stale device %s (%s)", device.name, device.identifiers)
+        if _is_current_printer(entry, device):
+            continue
+        LOGGER.debug("Removing stale device %s (%s)", device.name, device.identifiers)
+        if hasattr(device, "config_entry_id"):
+            # Home Assistant 2026+: a device belongs to exactly one config entry.
+            registry.async_remove_device(device.id)
+        else:
+            # Older releases share devices between entries; only leave ours (the registry
+            # deletes the device when no entry is left).
             registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 

@@ -98,7 +98,7 @@ async def test_what_is_the_printers_progress(
     progress = _entity_id(hass, "sensor", "progress")
     entry = er.async_get(hass).async_get(progress)
     assert entry is not None
-    assert entry.aliases >= assist.PROGRESS_ALIASES
+    assert set(entry.aliases) >= assist.PROGRESS_ALIASES
     async_expose_entity(hass, "conversation", progress, True)
     coordinator = voice_entry.runtime_data
     await printer.start_print(_a_file(printer), "local")
@@ -122,8 +122,11 @@ async def test_aliases_are_suggested_once(
     """Aliases the user removed stay removed after a reload."""
     progress = _entity_id(hass, "sensor", "progress")
     registry = er.async_get(hass)
-    registry.async_update_entity(progress, aliases=set())
+    current = registry.async_get(progress)
+    assert current is not None
+    # Empty, in whichever form this release keeps aliases (a set before 2026, then a list).
+    registry.async_update_entity(progress, aliases=type(current.aliases)())
     assert await hass.config_entries.async_reload(voice_entry.entry_id)
     entry = registry.async_get(progress)
     assert entry is not None
-    assert entry.aliases == set()
+    assert not entry.aliases

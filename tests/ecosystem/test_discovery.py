@@ -25,8 +25,11 @@ from custom_components.anycubic_kobra2.const import (
     TRANSPORT_HA_MQTT,
 )
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from custom_components.anycubic_kobra2.transport import HaMqttTransport
 from tests.helpers.brokers import AmqttBroker
-from tests.integration.common import MODEL_ID, PRINTER_ID, entry_data, make_entry
+from tests.integration.common import MODEL_ID, PRINTER_ID, entry_data, make_entry, wait_until
+
+from .conftest import setup_ha_mqtt
 
 REPORT_TOPIC = f"anycubic/anycubicCloud/v1/printer/public/{MODEL_ID}/{PRINTER_ID}/tempature/report"
 PAYLOAD = json.dumps(
@@ -247,3 +250,25 @@ async def test_ha_mqtt_discovers_printers_on_a_real_broker(
         CONF_MODEL_ID: MODEL_ID,
         CONF_PRINTER_ID: PRINTER_ID,
     }
+
+
+async def test_discovered_printer_works_end_to_end(
+    hass: HomeAssistant, mock_hass_config: None, amqtt: AmqttBroker, printer: KobraSimulator
+) -> None:
+    """HA's real MQTT client sees the simulator; the confirmed entry runs on HA's connection."""
+    mqtt_entry = await setup_ha_mqtt(hass, amqtt, discovery=True)
+    try:
+        await wait_until(lambda: len(_our_flows(hass)) == 1)
+        (flow,) = _our_flows(hass)
+        result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        entry = result["result"]
+        await hass.async_block_till_done()
+        coordinator = entry.runtime_data
+        assert isinstance(coordinator.client, HaMqttTransport)
+        await wait_until(lambda: coordinator.printer_available)
+        await wait_until(lambda: coordinator.state.firmware_version == "3.1.2")
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await hass.config_entries.async_unload(mqtt_entry.entry_id)
+        await hass.async_block_till_done()

@@ -50,8 +50,13 @@ class SharedSnapshots(VersionedSnapshotExtension):
         return super().dirname(test_location=_relocated(test_location, integration))
 
     @classmethod
+    def get_file_basename(cls, *, test_location: PyTestLocation, index: object) -> str:
+        """Use the HA layer's snapshot file name (syrupy 6)."""
+        return "test_entities"
+
+    @classmethod
     def _get_file_basename(cls, *, test_location: PyTestLocation, index: object) -> str:
-        """Use the HA layer's snapshot file name."""
+        """Use the HA layer's snapshot file name (syrupy 4)."""
         return "test_entities"
 
 

@@ -290,8 +290,13 @@ async def gcode_url(socket_enabled: None) -> AsyncIterator[str]:
 
 async def _print_from_url(hass: HomeAssistant, url: str) -> None:
     """Call the print_from_url action for the test printer."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, PRINTER_ID)})
-    assert device is not None
+    registry = dr.async_get(hass)
+    (device,) = (
+        device
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        if (DOMAIN, PRINTER_ID) in device.identifiers
+    )
     await hass.services.async_call(
         DOMAIN, "print_from_url", {"device_id": device.id, "url": url}, blocking=True
     )
