@@ -284,7 +284,7 @@ def async_suggest_aliases(hass: HomeAssistant, coordinator: KobraCoordinator) ->
     if _own_options(entity).get(_ALIASES_OPTION):
         return
     taken = any(
-        _own_options(other).get(_ALIASES_OPTION) and other.aliases & PROGRESS_ALIASES
+        _own_options(other).get(_ALIASES_OPTION) and PROGRESS_ALIASES.intersection(other.aliases)
         for other in registry.entities.values()
         if other.platform == DOMAIN and other.entity_id != entity_id
     )

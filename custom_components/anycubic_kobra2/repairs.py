@@ -5,24 +5,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
-import voluptuous as vol
 
+from .compat import vol
 from .const import CONF_MODEL_ID, CONF_PRINTER_ID, DOMAIN, LOGGER
 from .coordinator import KobraConfigEntry, KobraCoordinator
 from .kobra2.commands import Command
 from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
 from .kobra2.models import ACTIVE_PHASES, PrintPhase, PrintReport, Report
+
+if TYPE_CHECKING:
+    # Home Assistant 2026 types repair flow results apart; before, they were plain flow results.
+    try:
+        from homeassistant.components.repairs import (  # type: ignore[attr-defined]
+            RepairsFlowResult as FixFlowResult,
+        )
+    except ImportError:  # pragma: no cover
+        from homeassistant.data_entry_flow import (  # type: ignore[assignment]
+            FlowResult as FixFlowResult,
+        )
 
 ISSUE_PRINTER_SILENT: Final = "printer_silent"
 ISSUE_URL_PRINT_REFUSED: Final = "url_print_refused"
@@ -281,11 +291,13 @@ class PrinterIdFixFlow(RepairsFlow):
         """Fix the given entry."""
         self.entry = entry
 
-    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FixFlowResult:
         """Start the flow (its input is the issue, not a form)."""
         return await self.async_step_printer_id()
 
-    async def async_step_printer_id(self, user_input: dict[str, str] | None = None) -> FlowResult:
+    async def async_step_printer_id(
+        self, user_input: dict[str, str] | None = None
+    ) -> FixFlowResult:
         """Show the likely causes and let the user correct the printer id."""
         errors: dict[str, str] = {}
         current = self.entry.data[CONF_PRINTER_ID]

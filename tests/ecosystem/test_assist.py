@@ -130,3 +130,23 @@ async def test_aliases_are_suggested_once(
     entry = registry.async_get(progress)
     assert entry is not None
     assert not entry.aliases
+
+
+async def test_only_the_first_printer_gets_the_aliases(
+    hass: HomeAssistant, amqtt: AmqttBroker, printer: KobraSimulator
+) -> None:
+    """With a printer that already answers to "printer's progress", a second one gets none."""
+    registry = er.async_get(hass)
+    other = registry.async_get_or_create(
+        "sensor", DOMAIN, f"{'f' * 32}_progress", suggested_object_id="other_printer_progress"
+    )
+    registry.async_update_entity(
+        other.entity_id, aliases=assist._with_progress_aliases(other.aliases)
+    )
+    registry.async_update_entity_options(other.entity_id, DOMAIN, {"assist_aliases": True})
+
+    entry = make_entry(amqtt)
+    await setup_entry(hass, entry)
+    progress = registry.async_get(_entity_id(hass, "sensor", "progress"))
+    assert progress is not None
+    assert not assist.PROGRESS_ALIASES.intersection(progress.aliases)
