@@ -250,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(ns.output).write_text(text + "\n")
     if ns.json:
         Path(ns.json).write_text(json.dumps({"machine": info, "results": results}))
-    return 0 if good and not notes else 1
+    failed = any(r.get("failed_phases") for r in good)
+    return 0 if good and not notes and not failed else 1
 
 
 if __name__ == "__main__":

@@ -119,10 +119,15 @@ def latency_section(results: list[dict[str, Any]]) -> list[str]:
         lines += [
             f"### Spaced reports ({res['spaced_gap_ms']:g} ms apart)",
             "",
-            f"The integration updates its entities at most every {res['flush_interval_ms']:g} ms while reports",
-            "arrive in a burst (`FLUSH_INTERVAL` in coordinator.py), so back-to-back reports above measure",
-            "that hold-back. Here each report follows the previous one's arrival by more than that interval,",
-            "as a printer reporting every few seconds does.",
+            "The integration rate-limits entity updates while reports arrive in a burst: "
+            + (
+                f"{res['flush_burst']} updates at once, then one per {res['flush_interval_ms']:g} ms"
+                if res.get("flush_burst")
+                else f"at most one per {res['flush_interval_ms']:g} ms"
+            )
+            + " (`FLUSH_INTERVAL` in coordinator.py),",
+            "so back-to-back reports above mostly measure that hold-back. Here each report follows the",
+            "previous one's arrival by more than that interval, as a printer reporting every few seconds does.",
             "",
             *table(LATENCY_HEADER, latency_rows(results, "latency_spaced")),
             "",
@@ -442,8 +447,8 @@ def _latency_goals(main: dict[str, Any], key: str, prof: dict[str, Any]) -> list
         why = ""
         if r50 > 1.0:
             why = (
-                f"entity updates are held back up to {main['flush_interval_ms']:g} ms while reports come "
-                "in a burst (see the spaced run)"
+                f"entity updates are rate-limited to one per {main['flush_interval_ms']:g} ms once a burst "
+                "has used its budget (see the spaced run)"
                 if held
                 else _why_slower(prof)
             )
