@@ -30,6 +30,7 @@ FULL = Options(
     cpu_rounds=4,
     commands=300,
     setups=10,
+    spaced_reports=60,
     profile=True,
 )
 QUICK = Options(
