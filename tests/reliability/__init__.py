@@ -1,0 +1,1 @@
+"""Reliability and security suite: faults injected into real brokers (reliability.md §6)."""
