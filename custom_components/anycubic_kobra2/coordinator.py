@@ -207,6 +207,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._stale_armed_at = 0.0
         self._background: set[asyncio.Task[None]] = set()
         self._report_listeners: list[Callable[[Report], None]] = []
+        self._listener_errors: set[tuple[int, str]] = set()
         self._device_id: str | None = None
         self._device_sw_version: str | None = None
 
@@ -280,9 +281,9 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     def _handle_report(self, report: Report) -> None:
         """Apply one parsed report and schedule an entity update."""
         state = self.state
-        came_online = (
-            isinstance(report, OnlineReport) and report.online and state.online is not True
-        )
+        # Every online announcement counts: the printer also makes one after reconnecting
+        # to a restarted broker, and may have missed our refresh request meanwhile.
+        came_online = isinstance(report, OnlineReport) and report.online
         recovered = self._went_stale
         self._went_stale = False
         edges = (state.phase, state.status, self.printer_available)
@@ -293,8 +294,8 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         for listener in list(self._report_listeners):
             try:
                 listener(report)
-            except Exception:  # one faulty listener must not stop the others or the update
-                LOGGER.exception("Error in a report listener")
+            except Exception as err:  # one faulty listener must not stop the others
+                self._log_listener_error(listener, err)
         if (came_online or recovered) and self._ever_connected:
             # Back after power loss or silence: values may have moved on meanwhile.
             self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
@@ -304,6 +305,15 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
             self._flush_now()
         else:
             self._schedule_flush()
+
+    def _log_listener_error(self, listener: Callable[[Report], None], err: Exception) -> None:
+        """Log a failing report listener with its traceback once per kind of error."""
+        key = (id(listener), type(err).__qualname__)
+        if key in self._listener_errors:
+            LOGGER.debug("Error in a report listener again: %r", err)
+            return
+        self._listener_errors.add(key)
+        LOGGER.error("Error in a report listener", exc_info=err)
 
     @callback
     def async_add_report_listener(self, listener: Callable[[Report], None]) -> CALLBACK_TYPE:
