@@ -9,7 +9,7 @@ from typing import Any, override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -39,7 +39,7 @@ from .const import (
 from .kobra2 import commands
 from .kobra2.client import BrokerConfig, KobraClient
 from .kobra2.commands import Command
-from .kobra2.const import MODEL_NAMES
+from .kobra2.const import MODEL_NAMES, valid_model_id, valid_printer_id
 from .kobra2.exceptions import (
     KobraAuthError,
     KobraCommandError,
@@ -154,6 +154,12 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
 
     def __init__(self, hass: HomeAssistant, entry: KobraConfigEntry) -> None:
         """Create the coordinator and its (not yet connected) client."""
+        # Checked before anything is registered with the entry: these ids go into topics,
+        # so a hand-edited entry with a wildcard in them must never get as far as a client.
+        if not valid_model_id(entry.data[CONF_MODEL_ID]) or not valid_printer_id(
+            entry.data[CONF_PRINTER_ID]
+        ):
+            raise ConfigEntryError("the entry's model or printer id is not valid in a topic")
         self.poll_interval = int(entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL))
         self.stale_timeout = int(entry.options.get(CONF_STALE_TIMEOUT, DEFAULT_STALE_TIMEOUT))
         self.topic_style = TopicStyle(entry.options.get(CONF_TOPIC_STYLE, TopicStyle.TYPE))
