@@ -30,7 +30,6 @@ COMMAND_FILTER = "anycubic/anycubicCloud/v1/server/#"
 
 # mosquitto 2.0 and 2.1 word their log lines slightly differently; these match both.
 _CONNECTED = re.compile(r"New client connected from \S+ as (\S+) \(")
-_ATTEMPT = re.compile(r"New connection from \S+ on port (\d+)")
 _SUBSCRIBE = re.compile(r"^\d+: (\S+) (\d) (\S+)$")
 _NOT_AUTHORISED = re.compile(r"disconnected[,:] not authori[sz]ed", re.IGNORECASE)
 
@@ -137,10 +136,6 @@ class BrokerLog:
         """Return the client ids that completed CONNECT (optionally only client_id)."""
         ids = [m.group(1) for line in self.lines() if (m := _CONNECTED.search(line))]
         return [cid for cid in ids if client_id is None or cid == client_id]
-
-    def tcp_connections(self) -> int:
-        """Return how many TCP connections the broker accepted (including refused logins)."""
-        return sum(1 for line in self.lines() if _ATTEMPT.search(line))
 
     def refused_logins(self) -> int:
         """Return how many CONNECTs were refused as not authorised."""

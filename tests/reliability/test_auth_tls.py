@@ -196,7 +196,7 @@ async def test_r08_credentials_revoked_at_runtime(
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     assert after_restart.refused_logins() == 1
-    assert after_restart.tcp_connections() == 1
+    assert after_restart.connected() == []
     assert not coordinator.client.connected
     assert state_of(hass, NOZZLE) == STATE_UNAVAILABLE
 

@@ -102,7 +102,7 @@ async def test_r18_topic_hygiene(
         data={**entry_data(broker), CONF_PRINTER_ID: "+"},
     )
     await setup_entry(hass, tampered)
-    assert tampered.state is not ConfigEntryState.LOADED
+    assert tampered.state is ConfigEntryState.SETUP_ERROR
     assert log.subscriptions() == []
 
     # The real entry: one subscription, to this printer's reports only.
