@@ -641,7 +641,36 @@ def goals_section(results: list[dict[str, Any]]) -> list[str]:
         "",
         *table(["goal", "target", "measured", "result", "why"], rows),
         "",
+        *aiomqtt_verdict(results),
     ]
+
+
+def aiomqtt_verdict(results: list[dict[str, Any]]) -> list[str]:
+    """Say, with the profile's figures, whether aiomqtt is what limits the integration."""
+    main = next((r for r in results if r.get("broker") == "mosquitto" and r.get("profile")), None)
+    if main is None or "a" not in main["profile"] or "b" not in main["profile"]:
+        return []
+    prof = main["profile"]
+    ga = prof["a"]["groups_us_per_report"]
+    total = prof["a"]["total_us_per_report"]
+    own = ga.get("aiomqtt", 0.0) + ga.get("kobra2 client", 0.0)
+    ba, bb = buckets(prof, "a"), buckets(prof, "b")
+    biggest = max(ba, key=lambda k: ba[k])
+    lines = [
+        "**Is aiomqtt the limit?** "
+        f"Under the profiler, aiomqtt and the integration's client take {fmt(own, 0)} of (a)'s "
+        f"{fmt(total, 0)} µs per report, and the whole MQTT transport (aiomqtt, paho, event loop) "
+        f"{fmt(ba['MQTT transport'], 0)} µs against {fmt(bb['MQTT transport'], 0)} µs for core MQTT's "
+        f"client (paho and HA's mqtt integration). The largest share is {biggest}: {fmt(ba[biggest], 0)} µs against "
+        f"{fmt(bb[biggest], 0)} µs for (b).",
+    ]
+    if "t" in prof:
+        bt = buckets(prof, "t")
+        lines[0] += (
+            f" Through Home Assistant's MQTT connection (t) the transport costs {fmt(bt['MQTT transport'], 0)} µs"
+            f" and the total is {fmt(prof['t']['total_us_per_report'], 0)} µs."
+        )
+    return [*lines, ""]
 
 
 def render(results: list[dict[str, Any]], machine: dict[str, str], notes: list[str]) -> str:
