@@ -203,4 +203,4 @@ async def test_r12_command_format(
     finally:
         broker.thaw()
     assert err.value.translation_key == "command_timeout"
-    assert 1.0 <= elapsed < 1.5
+    assert 1.0 <= elapsed < 2.0  # the timeout, plus slack for a busy machine
