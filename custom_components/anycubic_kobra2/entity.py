@@ -1,5 +1,8 @@
 """Base entity: one device per printer, availability from the coordinator."""
 
+from typing import Any
+
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -14,6 +17,7 @@ class KobraEntity(CoordinatorEntity[KobraCoordinator]):
     _attr_has_entity_name = True
     # False for entities that describe the link itself and stay meaningful while the printer is away.
     _requires_printer = True
+    _last_written: tuple[Any, ...] | None = None
 
     def __init__(self, coordinator: KobraCoordinator, description: EntityDescription) -> None:
         """Bind the entity to the printer's device."""
@@ -30,3 +34,20 @@ class KobraEntity(CoordinatorEntity[KobraCoordinator]):
         if self._requires_printer:
             return self.coordinator.printer_available
         return self.coordinator.broker_connected
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what Home Assistant would store has changed."""
+        # Most reports change one or two values; rewriting every entity per report would make
+        # the state writes, not MQTT, the integration's main cost.
+        written = (
+            self.available,
+            self.state,
+            self.state_attributes,
+            self.extra_state_attributes,
+            self.capability_attributes,
+        )
+        if written == self._last_written:
+            return
+        self._last_written = written
+        self.async_write_ha_state()
