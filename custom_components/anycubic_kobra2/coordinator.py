@@ -365,7 +365,8 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._unsub_stale = None
         self.fresh = False
         self._went_stale = True
-        self._schedule_flush()
+        # A change of availability goes out at once, like the other availability changes.
+        self._flush_now()
 
     @callback
     def _handle_connection(self, connected: bool) -> None:

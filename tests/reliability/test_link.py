@@ -41,6 +41,7 @@ from tests.integration.common import (
     entity,
     entry_data,
     make_entry,
+    settle,
     setup_entry,
     state_of,
     wait_printer_ready,
@@ -333,6 +334,8 @@ async def test_r05_last_will(
     assert state_of(hass, ONLINE) == STATE_ON
     # Back online: everything is asked for again and the printer's answers are fresh reports.
     await wait_until(lambda: all(cmd in commands_received(sim) for cmd in FULL_STATE))
+    # The printer's answers prove it online; they must be in before the next will is published.
+    await settle(coordinator, sim)
 
     for odd in ("rebooting", "", "OFFLINE"):
         await publish(broker.port, will_topic, last_will(odd))
