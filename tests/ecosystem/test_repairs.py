@@ -314,7 +314,10 @@ async def test_url_print_action_raises_and_clears_the_issue(
     try:
         await _setup(hass, entry)
         coordinator = entry.runtime_data
-        await wait_until(lambda: coordinator.printer_available)
+        # The issue names the firmware, which the printer announces just after coming online.
+        await wait_until(
+            lambda: coordinator.printer_available and coordinator.state.firmware_version is not None
+        )
         with (
             patch("custom_components.anycubic_kobra2.printing.DOWNLOAD_IDLE_TIMEOUT", 0.5),
             pytest.raises(HomeAssistantError),
