@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
 from tests.helpers.brokers import AmqttBroker, AnyBroker
 from tests.integration.common import sim_config, wait_until
@@ -21,13 +22,18 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-async def amqtt(socket_enabled: None) -> AsyncIterator[AmqttBroker]:
+async def amqtt(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[AmqttBroker]:
     """Provide an anonymous in-process broker."""
     broker = AmqttBroker()
     await broker.start()
     try:
         yield broker
     finally:
+        # Entries still connected when the broker shuts down can keep amqtt's shutdown waiting.
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            if entry.state is ConfigEntryState.LOADED:
+                await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
         await broker.close()
 
 
