@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.util.async_ import get_scheduled_timer_handles
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,9 +14,6 @@ from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
 from tests.helpers.brokers import AmqttBroker, AnyBroker
 from tests.integration.common import sim_config, wait_until
-
-# Seconds a broker may take to shut down before its leftover connections are aborted.
-_BROKER_CLOSE_GRACE = 3.0
 
 
 @pytest.fixture(autouse=True)
@@ -34,49 +29,12 @@ async def amqtt(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[Amqt
     try:
         yield broker
     finally:
-        # Entries still connected when the broker shuts down can keep amqtt's shutdown
-        # waiting; the printer entries go first, then Home Assistant's MQTT they may use.
-        for domain in (DOMAIN, mqtt.DOMAIN):
-            for entry in hass.config_entries.async_entries(domain):
-                if entry.state is ConfigEntryState.LOADED:
-                    await hass.config_entries.async_unload(entry.entry_id)
+        # Entries still connected when the broker shuts down can keep amqtt's shutdown waiting.
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            if entry.state is ConfigEntryState.LOADED:
+                await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
-        await _close_amqtt(broker)
-        _cancel_amqtt_keepalive_timers(hass)
-
-
-async def _close_amqtt(broker: AmqttBroker) -> None:
-    """Shut the broker down, dropping connections that would keep it waiting forever.
-
-    Since Python 3.12 asyncio's Server.wait_closed() waits for every accepted connection;
-    amqtt's shutdown awaits it, so one connection amqtt never closes (seen about once in
-    forty teardowns) hangs the test. After a grace period the leftovers are aborted.
-    """
-    inner = getattr(broker, "_broker", None)
-    closing = asyncio.ensure_future(broker.close())
-    done, _ = await asyncio.wait({closing}, timeout=_BROKER_CLOSE_GRACE)
-    if not done and inner is not None:
-        for server in getattr(inner, "_servers", {}).values():
-            instance = getattr(server, "instance", None)
-            if instance is not None and hasattr(instance, "abort_clients"):
-                instance.abort_clients()
-    await closing
-
-
-def _cancel_amqtt_keepalive_timers(hass: HomeAssistant) -> None:
-    """Cancel keepalive timers amqtt re-armed for sessions it had already stopped.
-
-    amqtt (0.11) re-arms a session's keepalive timer after every packet it sends; a send
-    that finishes while the broker shuts down leaves that timer behind, which Home
-    Assistant's test plugin then reports as a lingering timer.
-    """
-    for handle in get_scheduled_timer_handles(hass.loop):
-        callback = getattr(handle, "_callback", None)
-        owner = getattr(callback, "__self__", None)
-        if getattr(callback, "__name__", "") == "handle_write_timeout" and type(
-            owner
-        ).__module__.startswith("amqtt."):
-            handle.cancel()
+        await broker.close()
 
 
 async def setup_ha_mqtt(
