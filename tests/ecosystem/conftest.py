@@ -29,10 +29,12 @@ async def amqtt(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[Amqt
     try:
         yield broker
     finally:
-        # Entries still connected when the broker shuts down can keep amqtt's shutdown waiting.
-        for entry in hass.config_entries.async_entries(DOMAIN):
-            if entry.state is ConfigEntryState.LOADED:
-                await hass.config_entries.async_unload(entry.entry_id)
+        # Entries still connected when the broker shuts down can keep amqtt's shutdown
+        # waiting; the printer entries go first, then Home Assistant's MQTT they may use.
+        for domain in (DOMAIN, mqtt.DOMAIN):
+            for entry in hass.config_entries.async_entries(domain):
+                if entry.state is ConfigEntryState.LOADED:
+                    await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
         await broker.close()
 
