@@ -665,11 +665,13 @@ async def _open_client(
         max_queued_incoming_messages=_MAX_QUEUED_MESSAGES,
         logger=_PAHO_LOGGER,
     )
-    # aiomqtt connects in an executor thread that a cancellation cannot stop; shield it and
-    # close whatever it produces once it is done, so no socket or task outlives us.
+    # aiomqtt connects in an executor thread that a cancellation cannot stop; wait for it
+    # without passing a cancellation on (asyncio.shield would log the attempt's failure on
+    # Python 3.14) and close whatever it produces once it is done, so no socket outlives us.
     enter = asyncio.ensure_future(client.__aenter__())
     try:
-        await asyncio.shield(enter)
+        await asyncio.wait({enter})
+        enter.result()
     except asyncio.CancelledError:
         # End the attempt now rather than when its CONNACK wait times out (a hung broker
         # would keep it, and its socket, alive that long), then close whatever it made.
