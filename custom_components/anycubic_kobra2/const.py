@@ -39,8 +39,11 @@ MAX_STALE_TIMEOUT: Final = 7200
 
 # Seconds the config flow listens for printers announcing themselves.
 DISCOVERY_TIMEOUT: Final = 3.0
-# Seconds the first connection in setup may take before setup is retried later.
+# Seconds setup waits for Home Assistant's MQTT link before setup is retried later.
 SETUP_CONNECT_TIMEOUT: Final = 15.0
+# Seconds setup waits for a broker to answer before it goes on and keeps trying in the
+# background (a hung broker must not hold up a reload or Home Assistant's start).
+SETUP_BROKER_ANSWER_TIMEOUT: Final = 1.0
 # Seconds a command waits for the printer's answer.
 COMMAND_TIMEOUT: Final = 10.0
 

@@ -33,6 +33,7 @@ from .const import (
     DOMAIN,
     LOGGER,
     MANUFACTURER,
+    SETUP_BROKER_ANSWER_TIMEOUT,
     SETUP_CONNECT_TIMEOUT,
     TRANSPORT_HA_MQTT,
 )
@@ -203,7 +204,9 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self.fresh = False
         # Set when the stale watchdog fired: the next report brings a full refresh.
         self._went_stale = False
-        self._ever_connected = False
+        # Whether a new broker connection asks for a full state; setup's first refresh does
+        # that for the connection it made itself.
+        self._refresh_on_connect = False
         self._was_available: bool | None = None
         self._flush_handle: asyncio.Handle | None = None
         self._flush_task: asyncio.Task[None] | None = None
@@ -240,21 +243,42 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
             "host": entry.data.get(CONF_HOST) or "Home Assistant's MQTT broker",
             "port": str(entry.data.get(CONF_PORT, "")),
         }
+        direct = isinstance(self.client, KobraClient)
         try:
-            async with asyncio.timeout(SETUP_CONNECT_TIMEOUT):
+            async with asyncio.timeout(
+                SETUP_BROKER_ANSWER_TIMEOUT if direct else SETUP_CONNECT_TIMEOUT
+            ):
                 await self.client.connect()
+        except TimeoutError as err:
+            if not direct:
+                raise self._cannot_connect(placeholders, err) from err
+            # The broker took the connection but has not answered (hung, or busy starting):
+            # an outage like any later one. Entities start unavailable and the client's
+            # loop keeps trying; refused connections and bad credentials still fail setup.
+            LOGGER.info(
+                "MQTT broker %s:%s has not answered within %s s; connecting in the background",
+                entry.data.get(CONF_HOST),
+                entry.data.get(CONF_PORT),
+                SETUP_BROKER_ANSWER_TIMEOUT,
+            )
+            self._refresh_on_connect = True
         except KobraAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="invalid_auth",
                 translation_placeholders=placeholders,
             ) from err
-        except (KobraConnectionError, TimeoutError) as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={**placeholders, "error": str(err) or type(err).__name__},
-            ) from err
+        except KobraConnectionError as err:
+            raise self._cannot_connect(placeholders, err) from err
+
+    @staticmethod
+    def _cannot_connect(placeholders: dict[str, str], err: Exception) -> UpdateFailed:
+        """Return the error that sends setup into Home Assistant's retry schedule."""
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={**placeholders, "error": str(err) or type(err).__name__},
+        )
 
     @override
     async def _async_update_data(self) -> KobraData:
@@ -302,7 +326,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
                 listener(report)
             except Exception as err:  # one faulty listener must not stop the others
                 self._log_listener_error(listener, err)
-        if (came_online or recovered) and self._ever_connected:
+        if (came_online or recovered) and self._refresh_on_connect:
             # Back after power loss or silence: values may have moved on meanwhile.
             self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
         if (state.phase, state.status, self.printer_available) != edges:
@@ -372,10 +396,10 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     def _handle_connection(self, connected: bool) -> None:
         """Follow the broker link; ask for a full state after every reconnect."""
         if connected:
-            if self._ever_connected:
+            if self._refresh_on_connect:
                 self._went_stale = False  # the refresh below covers it
                 self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
-            self._ever_connected = True
+            self._refresh_on_connect = True
         self._schedule_flush()
 
     @callback

@@ -417,6 +417,53 @@ async def test_r16_unload_reload_stop_are_clean(
     assert [r for r in records(info_logs) if r.levelno >= logging.ERROR] == []
 
 
+async def test_r16_reload_with_a_hung_broker(
+    hass: HomeAssistant,
+    make_mosquitto: MakeMosquitto,
+    make_printer: MakePrinter,
+    info_logs: pytest.LogCaptureFixture,
+) -> None:
+    """A reload while the broker is frozen finishes within 2 s; the link comes back alone.
+
+    Setup waits SETUP_BROKER_ANSWER_TIMEOUT for the hung broker, then loads with the
+    entities unavailable. After SIGCONT exactly one client of ours is connected (plus the
+    printer's), the printer's full state is asked for again and the entities recover
+    without another reload.
+    """
+    broker = await make_mosquitto()
+    sim = await make_printer(broker, quiet=True)
+    entry = make_entry(broker)
+    await setup_entry(hass, entry)
+    before = await wait_printer_ready(hass, entry)
+    client_id = before.client.client_id
+    log = BrokerLog(broker).mark()
+
+    broker.freeze()
+    try:
+        started = time.monotonic()
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        reload_time = time.monotonic() - started
+        assert entry.state is ConfigEntryState.LOADED
+        assert state_of(hass, NOZZLE) == STATE_UNAVAILABLE
+        sim.received.clear()
+    finally:
+        broker.thaw()
+    assert reload_time < 2.0
+    after = entry.runtime_data
+    assert after is not before
+    assert not after.client.connected
+
+    await wait_until(lambda: available(hass, NOZZLE), timeout=MAX_BACKOFF + 15.0)
+    await wait_until(lambda: set(FULL_STATE) <= set(commands_received(sim)))
+    assert entry.runtime_data is after
+    await asyncio.sleep(0.5)
+    # Ours and the simulated printer's; the attempts given up while frozen are gone.
+    assert established_clients(broker.port) == 2
+    assert log.connected(client_id)[-1:] == [client_id]
+    assert [r for r in records(info_logs) if r.levelno >= logging.ERROR] == []
+
+
 # --- 17 --------------------------------------------------------------------------------------
 
 
