@@ -197,6 +197,10 @@ class RepairMonitor:
         self._unsub_timer = None
         if self.entry.entry_id in self._seen:
             return
+        if not self.coordinator.broker_connected:
+            # A broker outage is not the printer's silence (and has its own log lines).
+            self._unsub_timer = async_call_later(self.hass, SILENT_AFTER, self._check_silent)
+            return
         data = self.entry.data
         LOGGER.warning(
             "Printer %s has not published anything on %s since it was set up",

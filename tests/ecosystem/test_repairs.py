@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
@@ -102,10 +103,28 @@ async def test_silent_printer_raised_then_cleared(hass: HomeAssistant, amqtt: Am
 
 async def _sleep_past_silence(hass: HomeAssistant) -> None:
     """Wait (real time) longer than the patched silence limit."""
-    import asyncio
-
     await asyncio.sleep(0.5)
     await hass.async_block_till_done()
+
+
+async def test_broker_outage_is_not_a_silent_printer(
+    hass: HomeAssistant, amqtt: AmqttBroker
+) -> None:
+    """While the broker is down the printer cannot be heard: no issue until it is back."""
+    entry = make_entry(amqtt)
+    # Long enough for the broker to be gone before the first check.
+    with patch.object(repairs, "SILENT_AFTER", timedelta(seconds=1.5)):
+        await _setup(hass, entry)
+        coordinator = entry.runtime_data
+        await amqtt.stop()
+        await wait_until(lambda: not coordinator.broker_connected)
+        await asyncio.sleep(2.0)
+        await hass.async_block_till_done()
+        assert _issue(hass, repairs.ISSUE_PRINTER_SILENT, entry) is None
+
+    await amqtt.start()
+    await wait_until(lambda: coordinator.broker_connected)
+    await wait_until(lambda: _issue(hass, repairs.ISSUE_PRINTER_SILENT, entry) is not None)
 
 
 async def test_printer_seen_before_restart_gets_no_issue(
