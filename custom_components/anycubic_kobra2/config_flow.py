@@ -47,7 +47,7 @@ from .const import (
     TRANSPORT_HA_MQTT,
 )
 from .coordinator import KobraConfigEntry, broker_config
-from .kobra2.client import KobraClient, build_ssl_context, discover
+from .kobra2.client import DiscoveredPrinter, KobraClient, build_ssl_context, discover
 from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
 from .kobra2.exceptions import KobraAuthError, KobraConnectionError
 from .kobra2.models import TopicStyle
@@ -212,15 +212,7 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
         except KobraConnectionError:
             return self.async_abort(reason="mqtt_not_connected")
         self._broker = {CONF_TRANSPORT: TRANSPORT_HA_MQTT}
-        configured = self._async_current_ids(include_ignore=False)
-        self._discovered = {
-            printer.printer_id: printer.model_id
-            for printer in found
-            if printer.printer_id not in configured
-        }
-        if not self._discovered:
-            return await self.async_step_manual()
-        return await self.async_step_printer()
+        return await self._async_offer(found)
 
     async def async_step_mqtt(self, discovery_info: MqttServiceInfo) -> ConfigFlowResult:
         """Handle a printer seen by Home Assistant's MQTT integration (any of its reports)."""
@@ -267,15 +259,7 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors = _error_key(err)
             else:
                 self._broker = data
-                configured = self._async_current_ids(include_ignore=False)
-                self._discovered = {
-                    printer.printer_id: printer.model_id
-                    for printer in found
-                    if printer.printer_id not in configured
-                }
-                if not self._discovered:
-                    return await self.async_step_manual()
-                return await self.async_step_printer()
+                return await self._async_offer(found)
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
@@ -283,6 +267,18 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+    async def _async_offer(self, found: list[DiscoveredPrinter]) -> ConfigFlowResult:
+        """Offer the printers found that are not configured yet, or go to manual entry."""
+        configured = self._async_current_ids(include_ignore=False)
+        self._discovered = {
+            printer.printer_id: printer.model_id
+            for printer in found
+            if printer.printer_id not in configured
+        }
+        if not self._discovered:
+            return await self.async_step_manual()
+        return await self.async_step_printer()
 
     async def async_step_printer(
         self, user_input: dict[str, Any] | None = None
