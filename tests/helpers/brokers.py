@@ -147,16 +147,35 @@ def _cancel_stale_keepalive_timers() -> None:
 
 
 class AmqttBroker:
-    """amqtt broker running in the test's event loop on 127.0.0.1 and a free port."""
+    """amqtt broker in the test's event loop on 127.0.0.1: plain on port, optionally TLS on tls_port."""
 
     kind = "amqtt"
 
-    def __init__(self, *, username: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        tls: bool = False,
+        pki: Pki | None = None,
+    ) -> None:
         self.host = LOOPBACK
         self.port = 0
+        self.tls_port = 0
         self.username = username
         self.password = password
+        self.tls = tls
+        self._pki = pki
+        self.pki_files: PkiFiles | None = None
+        self._dir: Path | None = None
         self._broker: Broker | None = None
+
+    @property
+    def pki(self) -> Pki:
+        """Return the PKI whose CA signed the TLS listener's certificate."""
+        if self._pki is None:
+            self._pki = shared_pki()
+        return self._pki
 
     def _config(self) -> dict[str, Any]:
         """Build the amqtt configuration (no $SYS plugin: its timer would outlive tests)."""
@@ -170,17 +189,30 @@ class AmqttBroker:
             }
         else:
             auth = {f"{__name__}.AnonymousPlugin": {}}
-        return {
-            "listeners": {"default": {"type": "tcp", "bind": f"{LOOPBACK}:{self.port}"}},
-            "plugins": auth,
-        }
+        listeners: dict[str, Any] = {"default": {"type": "tcp", "bind": f"{LOOPBACK}:{self.port}"}}
+        if self.pki_files is not None:
+            listeners["tls"] = {
+                "type": "tcp",
+                "bind": f"{LOOPBACK}:{self.tls_port}",
+                "ssl": True,
+                "certfile": str(self.pki_files.server_cert),
+                "keyfile": str(self.pki_files.server_key),
+                "cafile": str(self.pki_files.ca),
+            }
+        return {"listeners": listeners, "plugins": auth}
 
     async def start(self) -> None:
-        """Start listening (on a new free port unless one is set)."""
+        """Start listening (on new free ports unless set; ports are kept across restarts)."""
         if self._broker is not None:
             return
         if not self.port:
             self.port = free_port()
+        if self.tls and not self.tls_port:
+            self.tls_port = free_port()
+        if self.tls and self.pki_files is None:
+            # amqtt reads the certificate and key from files only.
+            self._dir = Path(tempfile.mkdtemp(prefix="kobra2-amqtt-"))
+            self.pki_files = self.pki.write(self._dir)
         broker = Broker(self._config())
         await broker.start()
         self._broker = broker
@@ -209,8 +241,12 @@ class AmqttBroker:
         await self.start()
 
     async def close(self) -> None:
-        """Stop (same as stop(); mirrors MosquittoBroker.close())."""
+        """Stop and remove the TLS files (mirrors MosquittoBroker.close())."""
         await self.stop()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+            self.pki_files = None
 
     @property
     def running(self) -> bool:
@@ -228,7 +264,7 @@ class AmqttBroker:
 
     def __repr__(self) -> str:
         """Describe the broker for test ids and failures."""
-        return f"<AmqttBroker {self.host}:{self.port}>"
+        return f"<AmqttBroker {self.host}:{self.port} tls={self.tls_port or '-'}>"
 
 
 @dataclass

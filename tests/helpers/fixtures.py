@@ -80,7 +80,7 @@ async def make_mosquitto(
 
 @pytest.fixture
 async def make_amqtt(socket_enabled: None) -> AsyncIterator[Callable[..., Awaitable[AmqttBroker]]]:
-    """Provide a factory for amqtt brokers (username=, password=); all stopped at teardown."""
+    """Provide a factory for amqtt brokers (username=, password=, tls=, pki=); all closed at teardown."""
     made: list[AmqttBroker] = []
 
     async def factory(**options: Any) -> AmqttBroker:
