@@ -180,7 +180,9 @@ class KobraPrintEvent(KobraEntity, EventEntity):
         """Fire the event a print report means."""
         if not isinstance(report, PrintReport):
             return
-        event = self._tracker.feed(report.phase, self.coordinator.state.job)
+        state = self.coordinator.state
+        # The phase as the state took it: a refused command is no outcome of the running job.
+        event = self._tracker.feed(state.phase if report.phase else None, state.job)
         if event is not None:
             self._trigger_event(event.event_type, event.attributes)
             self.async_write_ha_state()

@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.event import EVENT_TYPES, PrintEventTracker
 from custom_components.anycubic_kobra2.kobra2 import commands
+from custom_components.anycubic_kobra2.kobra2.exceptions import KobraCommandError
 from custom_components.anycubic_kobra2.kobra2.models import PrintJob, PrintPhase
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
 from custom_components.anycubic_kobra2.kobra2.simulator.storage import SimFile
@@ -269,6 +270,37 @@ async def test_entity_fires_every_event_type(
     assert events[-1]["file_name"] == "missing.gcode"
     assert events[-1]["reason"].startswith("download failed")
     assert set(_types(events)) == set(EVENT_TYPES)
+
+
+async def test_refused_start_is_no_outcome_of_the_running_job(
+    hass: HomeAssistant, amqtt: AmqttBroker
+) -> None:
+    """A start the printer refuses while printing fires nothing; the job keeps its state."""
+    sim = KobraSimulator(
+        sim_config(amqtt, local_files=(SimFile("/cube.gcode", 1_000, print_seconds=600),))
+    )
+    await sim.start()
+    try:
+        entry = make_entry(amqtt)
+        await _setup_with_event(hass, entry)
+        events = _record_events(hass)
+        coordinator = entry.runtime_data
+        await wait_until(lambda: coordinator.printer_available)
+        await sim.start_print("/cube.gcode", "local")
+        await wait_until(lambda: _types(events) == ["started"])
+        await wait_until(lambda: coordinator.state.phase is PrintPhase.PRINTING)
+        job = coordinator.state.job
+        assert job is not None
+
+        with pytest.raises(KobraCommandError):
+            await coordinator.client.request(commands.start_local_print("cube.gcode"))
+        await hass.async_block_till_done()
+        assert _types(events) == ["started"]
+        assert coordinator.state.phase is PrintPhase.PRINTING
+        assert coordinator.state.job is not None
+        assert coordinator.state.job.taskid == job.taskid
+    finally:
+        await sim.stop()
 
 
 def _closed_port() -> int:

@@ -159,6 +159,35 @@ def test_stoped_and_failed() -> None:
     assert state.job.filename == "cube.gcode"
 
 
+def test_refused_commands_leave_the_running_job_alone() -> None:
+    state = PrinterState()
+    state.apply(sample("printing"))
+    running = state.job
+    # A second start while printing, refused for its own task id.
+    busy = {"taskid": "222"}
+    assert state.apply(report("print", "start", "failed", busy, msg="printer is busy")) is False
+    # A pause the printer cannot make, for the running job.
+    refused_pause = report("print", "pause", "failed", {"taskid": "482913"}, msg="cannot pause")
+    assert state.apply(refused_pause) is False
+    assert state.phase is PrintPhase.PRINTING
+    assert state.job == running
+    # The running job itself failing still counts, with or without its task id.
+    assert state.apply(report("print", "stop", "failed", {}, msg="nozzle heating failed"))
+    assert state.phase is PrintPhase.FAILED
+    assert state.job is not None
+    assert (state.job.taskid, state.job.message) == ("482913", "nozzle heating failed")
+
+
+def test_refused_start_while_idle_is_the_new_jobs_failure() -> None:
+    state = PrinterState()
+    state.apply(sample("printing"))
+    state.apply(sample("stoped"))
+    state.apply(report("print", "start", "failed", {"taskid": "222"}, msg="file not found"))
+    assert state.phase is PrintPhase.FAILED
+    assert state.job is not None
+    assert (state.job.taskid, state.job.message) == ("222", "file not found")
+
+
 def test_new_task_replaces_the_job() -> None:
     state = PrinterState()
     state.apply(sample("printing"))

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from .models import (
+    ACTIVE_PHASES,
     FanReport,
     FileDeleteReport,
     FileEntry,
@@ -129,8 +130,24 @@ class PrinterState:
                 changed |= self._set(name, value)
         return changed
 
+    def _refused_command(self, report: PrintReport) -> bool:
+        """Return whether a failed answer is about a refused command, not the running job.
+
+        While a job runs, the printer answers a command it will not carry out (a second
+        start, a pause it cannot make) with state "failed"; only a start or stop report of
+        the running job itself (or one that names no job) means that job failed.
+        """
+        job = self.job
+        if report.phase is not PrintPhase.FAILED or self.phase not in ACTIVE_PHASES or job is None:
+            return False
+        taskid = report.job.taskid
+        other_job = taskid is not None and taskid != job.taskid
+        return other_job or report.envelope.action not in ("start", "stop")
+
     def _apply_print(self, report: PrintReport) -> bool:
         """Update phase and job; fields a report leaves out keep their last value."""
+        if self._refused_command(report):
+            return False
         changed = False
         if report.phase is not None:
             changed |= self._set("phase", report.phase)
