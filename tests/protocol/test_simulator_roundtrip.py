@@ -51,7 +51,7 @@ from custom_components.anycubic_kobra2.kobra2.simulator import (
     SimulatorConfig,
 )
 from custom_components.anycubic_kobra2.kobra2.state import PrinterState
-from tests.helpers.brokers import LOOPBACK, AnyBroker, MosquittoBroker
+from tests.helpers.brokers import LOOPBACK, AmqttBroker, AnyBroker, MosquittoBroker
 from tests.helpers.certs import generate_pki
 
 TASKID = "482913"
@@ -431,14 +431,48 @@ def test_every_builder_has_a_case() -> None:
     assert builders == {case.builder.__name__ for case in CASES}
 
 
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A broker as both sides reach it: the client's settings and the simulator's options."""
+
+    port: int
+    cfg: BrokerConfig
+    sim_options: dict[str, Any]
+
+
+@pytest.fixture(params=["amqtt", "mosquitto", "amqtt-tls-password"])
+async def endpoint(
+    request: pytest.FixtureRequest,
+    make_amqtt: Callable[..., Awaitable[AmqttBroker]],
+    make_mosquitto: Callable[..., Awaitable[MosquittoBroker]],
+) -> Endpoint:
+    """Provide anonymous amqtt, anonymous mosquitto, and amqtt with TLS and a password."""
+    if request.param == "mosquitto":
+        broker: AnyBroker = await make_mosquitto()
+        return Endpoint(broker.port, plain(broker), {})
+    if request.param == "amqtt":
+        broker = await make_amqtt()
+        return Endpoint(broker.port, plain(broker), {})
+    secure = await make_amqtt(tls=True, username="maker", password="s3cret")
+    options: dict[str, Any] = {
+        "username": "maker",
+        "password": "s3cret",
+        "tls": True,
+        "ca_data": secure.pki.ca_pem,
+    }
+    return Endpoint(secure.tls_port, BrokerConfig(LOOPBACK, secure.tls_port, **options), options)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-async def test_command_roundtrip(broker: AnyBroker, case: Case) -> None:
+async def test_command_roundtrip(endpoint: Endpoint, case: Case) -> None:
     """The simulator gets the builder's exact payload; the client parses the reply into its model."""
     # strict_topics: the printer acts only on `.../<type>` like firmware 3.1.x.
     async with (
         serving(GCODE) as url,
-        simulating(broker.port, strict_topics=True, time_scale=60.0) as sim,
-        linked(plain(broker), sim) as (client, watch),
+        simulating(
+            endpoint.port, strict_topics=True, time_scale=60.0, **endpoint.sim_options
+        ) as sim,
+        linked(endpoint.cfg, sim) as (client, watch),
     ):
         ctx = Ctx(sim, client, watch, url)
         await case.setup(ctx)
