@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-from dataclasses import dataclass
 import logging
 import secrets
-import time
 from typing import Any, Final, Protocol
 
 from homeassistant.components import mqtt
@@ -19,21 +17,13 @@ from homeassistant.exceptions import HomeAssistantError
 from .kobra2.client import DiscoveredPrinter
 from .kobra2.commands import Command
 from .kobra2.const import DISCOVERY_TOPIC, TOPIC_PREFIX, normalize_printer_id, report_topic_filter
-from .kobra2.exceptions import (
-    KobraAuthError,
-    KobraCommandError,
-    KobraConnectionError,
-    KobraNotConnectedError,
-    KobraParseError,
-    KobraTimeoutError,
-)
+from .kobra2.exceptions import KobraAuthError, KobraConnectionError, KobraNotConnectedError
 from .kobra2.models import Report, TopicStyle
-from .kobra2.parser import parse_report, parse_topic
+from .kobra2.parser import parse_topic
+from .kobra2.routing import ReportCallback, ReportRouter
 
 _LOGGER = logging.getLogger(__name__)
 
-_WARN_INTERVAL: Final = 300.0
-_PAYLOAD_PREVIEW: Final = 200
 # How long to wait for Home Assistant to place the subscription at the broker; HA
 # itself waits up to 10 s for a lost acknowledgement before it subscribes again.
 _SUBSCRIBE_TIMEOUT: Final = 12.0
@@ -42,7 +32,6 @@ _PROBE_INTERVAL: Final = 0.2
 # Sub-topic of the echo probe; under the report filter, but never `<type>/report`.
 PROBE_SUFFIX: Final = "ha_subscribe_probe"
 
-type ReportCallback = Callable[[Report], None]
 type ConnectionCallback = Callable[[bool], None]
 type AuthFailedCallback = Callable[[KobraAuthError], None]
 
@@ -70,32 +59,6 @@ class KobraTransport(Protocol):
         """Publish a command and return the report answering it."""
 
 
-class _RateLimitedWarning:
-    """Log a kind of problem as WARNING at most once per interval (DEBUG in between)."""
-
-    def __init__(self, interval: float = _WARN_INTERVAL) -> None:
-        """Start with nothing logged."""
-        self._interval = interval
-        self._last: float | None = None
-
-    def __call__(self, msg: str, *args: object, exc_info: bool = False) -> None:
-        """Log msg % args."""
-        now = time.monotonic()
-        if self._last is not None and now - self._last < self._interval:
-            _LOGGER.debug(msg, *args, exc_info=exc_info)
-            return
-        self._last = now
-        _LOGGER.warning(msg, *args, exc_info=exc_info)
-
-
-@dataclass(slots=True)
-class _Waiter:
-    """A request waiting for the report that answers it."""
-
-    command: Command
-    future: asyncio.Future[Report]
-
-
 class HaMqttTransport:
     """Talks to one printer through the broker Home Assistant's MQTT integration is connected to.
 
@@ -121,22 +84,20 @@ class HaMqttTransport:
         self.topic_style = TopicStyle(topic_style)
         # Validates both ids, so no wildcard or "/" can reach a topic.
         self.report_filter = report_topic_filter(model_id, self.printer_id)
-        self._on_report = on_report
+        self._router = ReportRouter(model_id, self.printer_id, on_report, _LOGGER)
         self._on_connection = on_connection
         # Home Assistant's MQTT integration handles broker credentials itself; kept for the
         # common interface only.
         self._on_auth_failed = on_auth_failed
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._connected = False
-        self._waiters: list[_Waiter] = []
         self._task: asyncio.Task[None] | None = None
         self._confirm_task: asyncio.Task[None] | None = None
         self.probe_topic = (
             f"{TOPIC_PREFIX}/printer/public/{model_id}/{self.printer_id}/{PROBE_SUFFIX}"
         )
         self._probe: tuple[bytes, asyncio.Future[None]] | None = None
-        self._warn_payload = _RateLimitedWarning()
-        self._warn_callback = _RateLimitedWarning()
+        self._warn_callback = self._router.warn_callback
 
     def __repr__(self) -> str:
         """Describe the link."""
@@ -286,9 +247,7 @@ class HaMqttTransport:
             return
         self._connected = connected
         if not connected:
-            for waiter in self._waiters:
-                if not waiter.future.done():
-                    waiter.future.set_exception(KobraConnectionError("connection to broker lost"))
+            self._router.fail_pending(KobraConnectionError("connection to broker lost"))
         if self._on_connection is not None:
             try:
                 self._on_connection(connected)
@@ -304,25 +263,7 @@ class HaMqttTransport:
             if self._probe is not None and raw == self._probe[0] and not self._probe[1].done():
                 self._probe[1].set_result(None)
             return
-        try:
-            report = parse_report(message.topic, raw)
-        except KobraParseError as err:
-            self._warn_payload(
-                "Ignoring malformed message on %s (%s): %r",
-                message.topic,
-                err.reason,
-                raw[:_PAYLOAD_PREVIEW] + (b"..." if len(raw) > _PAYLOAD_PREVIEW else b""),
-            )
-            return
-        if report.printer_id != self.printer_id or report.model_id != self.model_id:
-            return
-        for waiter in self._waiters:
-            if not waiter.future.done() and waiter.command.matches(report):
-                waiter.future.set_result(report)
-        try:
-            self._on_report(report)
-        except Exception:  # a callback bug must not stop later reports
-            self._warn_callback("Error in report callback", exc_info=True)
+        self._router.handle(message.topic, raw)
 
     async def send(self, cmd: Command) -> None:
         """Publish cmd at QoS 0 without retain; raise KobraNotConnectedError at once when down."""
@@ -342,24 +283,7 @@ class HaMqttTransport:
         Raises KobraTimeoutError without answer, KobraCommandError when the printer
         answers with state "failed", KobraConnectionError when the link drops meanwhile.
         """
-        waiter = _Waiter(cmd, self.hass.loop.create_future())
-        # Registered before sending: the answer can arrive before publish() returns.
-        self._waiters.append(waiter)
-        try:
-            await self.send(cmd)
-            try:
-                async with asyncio.timeout(timeout):
-                    report = await waiter.future
-            except TimeoutError:
-                raise KobraTimeoutError(
-                    f"no answer to {cmd.type}/{cmd.action} within {timeout:g} s"
-                ) from None
-        finally:
-            self._waiters.remove(waiter)
-        envelope = report.envelope
-        if envelope.state == "failed":
-            raise KobraCommandError(envelope.msg, code=envelope.code, state=envelope.state)
-        return report
+        return await self._router.request(cmd, self.send, timeout)
 
 
 def ha_mqtt_available(hass: HomeAssistant) -> bool:

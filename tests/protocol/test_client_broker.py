@@ -278,7 +278,7 @@ async def test_request_timeout(broker: AnyBroker) -> None:
         with pytest.raises(KobraTimeoutError):
             await client.request(commands.query_status(), timeout=0.2)
         assert client.connected
-        assert not client._waiters
+        assert client._router.pending == 0
 
 
 async def test_send_while_disconnected_raises_at_once(mosquitto_broker: MosquittoBroker) -> None:

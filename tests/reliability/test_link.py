@@ -32,7 +32,10 @@ from custom_components.anycubic_kobra2.const import (
     MAX_POLL_INTERVAL,
     SETUP_CONNECT_TIMEOUT,
 )
-from custom_components.anycubic_kobra2.kobra2 import client as client_module
+from custom_components.anycubic_kobra2.kobra2 import (
+    client as client_module,
+    routing as routing_module,
+)
 from custom_components.anycubic_kobra2.kobra2.models import Report, TemperatureReport
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
 from tests.helpers.brokers import LOOPBACK, MosquittoBroker
@@ -585,7 +588,7 @@ async def test_r19_unexpected_exception_in_the_loop(
     assert log.connected(client_id) == [client_id]  # the link never dropped
 
     # (b) An error inside the loop itself (a bug where no error is expected), three times.
-    real_parse = client_module.parse_report
+    real_parse = routing_module.parse_report
 
     def parse_with_bug(topic: str, payload: bytes) -> Any:
         """Parse, except that a payload with "boom" hits a bug."""
@@ -593,7 +596,7 @@ async def test_r19_unexpected_exception_in_the_loop(
             raise RuntimeError("parser bug")
         return real_parse(topic, payload)
 
-    monkeypatch.setattr(client_module, "parse_report", parse_with_bug)
+    monkeypatch.setattr(routing_module, "parse_report", parse_with_bug)
     for attempt in range(3):
         connected_before = len(log.connected(client_id))
         await publish(broker.port, topic, b'{"boom": true}')

@@ -23,15 +23,13 @@ from .commands import Command
 from .const import DISCOVERY_TOPIC, normalize_printer_id, report_topic_filter
 from .exceptions import (
     KobraAuthError,
-    KobraCommandError,
     KobraConnectionError,
     KobraError,
     KobraNotConnectedError,
-    KobraParseError,
-    KobraTimeoutError,
 )
 from .models import Report, TopicStyle
-from .parser import parse_report, parse_topic
+from .parser import parse_topic
+from .routing import RateLimitedWarning, ReportCallback, ReportRouter
 
 _LOGGER = logging.getLogger(__name__)
 # paho's own messages, under this module so users can tune them separately.
@@ -50,11 +48,7 @@ _FLAP_WARN_AFTER: Final = 2
 _MAX_QUEUED_MESSAGES: Final = 1000
 # Packets read per readable event (aiomqtt reads one, a loop turn each: slow in a burst).
 _READ_BATCH: Final = 25
-_WARN_INTERVAL: Final = 300.0
-_PAYLOAD_PREVIEW: Final = 200
-_FAILED_STATES: Final = frozenset({"failed"})
 
-type ReportCallback = Callable[[Report], None]
 type ConnectionCallback = Callable[[bool], None]
 type AuthFailedCallback = Callable[[KobraAuthError], None]
 
@@ -175,29 +169,6 @@ def _payload_bytes(payload: Any) -> bytes:
     return str(payload).encode()
 
 
-class _RateLimitedWarning:
-    """Log the first of a kind of problem as WARNING, then at most once per interval."""
-
-    def __init__(self, interval: float = _WARN_INTERVAL) -> None:
-        self._interval = interval
-        self._last: float | None = None
-        self._suppressed = 0
-
-    def __call__(self, msg: str, *args: object, exc_info: bool = False) -> None:
-        """Log msg % args as WARNING, or at DEBUG while rate-limited."""
-        now = time.monotonic()
-        if self._last is not None and now - self._last < self._interval:
-            self._suppressed += 1
-            _LOGGER.debug(msg, *args)
-            return
-        if self._suppressed:
-            msg += " (%d similar messages suppressed)"
-            args = (*args, self._suppressed)
-        self._last = now
-        self._suppressed = 0
-        _LOGGER.warning(msg, *args, exc_info=exc_info)
-
-
 class _MqttClient(aiomqtt.Client):
     """aiomqtt client that fails a connection attempt as soon as the broker hangs up.
 
@@ -288,14 +259,6 @@ class _MqttClient(aiomqtt.Client):
         self._loop.call_soon_threadsafe(register)
 
 
-@dataclass(slots=True)
-class _Waiter:
-    """A request waiting for the report that answers it."""
-
-    command: Command
-    future: asyncio.Future[Report]
-
-
 class KobraClient:
     """Keeps one MQTT connection for one printer alive, delivers its reports and sends commands."""
 
@@ -327,7 +290,7 @@ class KobraClient:
         self.client_id = client_id or new_client_id()
         # Validates both ids, so no wildcard or "/" can reach a topic.
         self.report_filter = report_topic_filter(model_id, self.printer_id)
-        self._on_report = on_report
+        self._router = ReportRouter(model_id, self.printer_id, on_report, _LOGGER)
         self._on_connection = on_connection
         self._on_auth_failed = on_auth_failed
         self._connect_timeout = connect_timeout
@@ -338,11 +301,9 @@ class KobraClient:
         self._mqtt: aiomqtt.Client | None = None
         self._connect_lock = asyncio.Lock()
         self._connected = False
-        self._waiters: list[_Waiter] = []
         self._task: asyncio.Task[None] | None = None
-        self._warn_payload = _RateLimitedWarning()
-        self._warn_callback = _RateLimitedWarning()
-        self._warn_overload = _RateLimitedWarning()
+        self._warn_callback = self._router.warn_callback
+        self._warn_overload = RateLimitedWarning(_LOGGER)
         self._log_outages = log_outages
         self._outage_logged = False
         self._last_error: str | None = None
@@ -412,9 +373,7 @@ class KobraClient:
             return
         self._connected = connected
         if not connected:
-            for waiter in self._waiters:
-                if not waiter.future.done():
-                    waiter.future.set_exception(KobraConnectionError("connection to broker lost"))
+            self._router.fail_pending(KobraConnectionError("connection to broker lost"))
         if self._on_connection is not None:
             try:
                 self._on_connection(connected)
@@ -559,25 +518,7 @@ class KobraClient:
 
     def _handle_message(self, topic: str, payload: bytes) -> None:
         """Parse one message, answer waiting requests and hand the report on."""
-        try:
-            report = parse_report(topic, payload)
-        except KobraParseError as err:
-            self._warn_payload(
-                "Ignoring malformed message on %s (%s): %r",
-                topic,
-                err.reason,
-                payload[:_PAYLOAD_PREVIEW] + (b"..." if len(payload) > _PAYLOAD_PREVIEW else b""),
-            )
-            return
-        if report.printer_id != self.printer_id or report.model_id != self.model_id:
-            return
-        for waiter in self._waiters:
-            if not waiter.future.done() and waiter.command.matches(report):
-                waiter.future.set_result(report)
-        try:
-            self._on_report(report)
-        except Exception:  # a callback bug must not drop the connection
-            self._warn_callback("Error in report callback", exc_info=True)
+        self._router.handle(topic, payload)
 
     def start(self) -> asyncio.Task[None]:
         """Run the connection loop in a background task (idempotent) and return the task."""
@@ -619,29 +560,7 @@ class KobraClient:
         Raises KobraTimeoutError without answer, KobraCommandError when the printer
         answers with state "failed", KobraConnectionError when the link drops meanwhile.
         """
-        waiter = _Waiter(cmd, asyncio.get_running_loop().create_future())
-        # Registered before sending: the answer can arrive before publish() returns.
-        self._waiters.append(waiter)
-        try:
-            # The timeout covers the publish too: a stuck link must not hold the caller longer.
-            async with asyncio.timeout(timeout):
-                await self.send(cmd)
-                report = await waiter.future
-        except TimeoutError:
-            raise KobraTimeoutError(
-                f"no answer to {cmd.type}/{cmd.action} within {timeout:g} s"
-            ) from None
-        finally:
-            self._waiters.remove(waiter)
-            future = waiter.future
-            if not future.done():
-                future.cancel()
-            elif not future.cancelled():
-                future.exception()  # a link loss set while publishing; already raised or moot
-        envelope = report.envelope
-        if envelope.state in _FAILED_STATES:
-            raise KobraCommandError(envelope.msg, code=envelope.code, state=envelope.state)
-        return report
+        return await self._router.request(cmd, self.send, timeout)
 
 
 async def _open_client(
