@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -73,3 +74,7 @@ class KobraBinarySensorEntity(KobraEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Return the value from the latest reports."""
         return self.entity_description.is_on_fn(self.coordinator.data)
+
+    def _write_key(self) -> tuple[Any, ...]:
+        """Return the reported value."""
+        return (self.is_on,)

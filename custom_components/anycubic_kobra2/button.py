@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
@@ -76,6 +77,10 @@ class KobraButtonEntity(KobraEntity, ButtonEntity):
     """A print job action, available only while it makes sense."""
 
     entity_description: KobraButtonEntityDescription
+
+    def _write_key(self) -> tuple[Any, ...]:
+        """Return nothing: a report changes only whether the button is available."""
+        return ()
 
     @property
     def available(self) -> bool:

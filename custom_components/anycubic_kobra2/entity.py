@@ -40,14 +40,17 @@ class KobraEntity(CoordinatorEntity[KobraCoordinator]):
         """Write the state only when what Home Assistant would store has changed."""
         # Most reports change one or two values; rewriting every entity per report would make
         # the state writes, not MQTT, the integration's main cost.
-        written = (
-            self.available,
+        written = (self.available, *self._write_key())
+        if written == self._last_written:
+            return
+        self._last_written = written
+        self.async_write_ha_state()
+
+    def _write_key(self) -> tuple[Any, ...]:
+        """Return what the stored state is made of; platforms with a cheaper source override it."""
+        return (
             self.state,
             self.state_attributes,
             self.extra_state_attributes,
             self.capability_attributes,
         )
-        if written == self._last_written:
-            return
-        self._last_written = written
-        self.async_write_ha_state()

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -102,6 +103,10 @@ class KobraNumberEntity(KobraEntity, NumberEntity):
     """A printer setting that can be changed."""
 
     entity_description: KobraNumberEntityDescription
+
+    def _write_key(self) -> tuple[Any, ...]:
+        """Return the setting: its range comes from the model and never changes."""
+        return (self.native_value,)
 
     def __init__(
         self, coordinator: KobraCoordinator, description: KobraNumberEntityDescription

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -205,3 +206,7 @@ class KobraSensorEntity(KobraEntity, SensorEntity):
     def native_value(self) -> StateType | datetime:
         """Return the value from the latest reports."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    def _write_key(self) -> tuple[Any, ...]:
+        """Return the reported value: unit, class and precision never change with a report."""
+        return (self.native_value,)

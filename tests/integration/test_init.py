@@ -24,6 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.anycubic_kobra2.const import CONF_POLL_INTERVAL, CONF_STALE_TIMEOUT, DOMAIN
+from custom_components.anycubic_kobra2.entity import KobraEntity
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
 from tests.helpers.brokers import AmqttBroker, AnyBroker, MosquittoBroker, free_port
 
@@ -314,3 +315,42 @@ async def test_home_assistant_stop_disconnects(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     assert not coordinator.client.connected
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_report_writes_only_the_states_it_changes(
+    hass: HomeAssistant, amqtt: AmqttBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A temperature report that moves the nozzle writes the nozzle sensor and nothing else."""
+    sim = KobraSimulator(sim_config(amqtt, quiet=True))
+    await sim.start()
+    try:
+        entry = make_entry(amqtt)
+        await setup_entry(hass, entry)
+        coordinator = await wait_printer_ready(hass, entry)
+        await hass.async_block_till_done()
+        # Home Assistant drops a write that changes nothing before any event, so the
+        # writes themselves are counted.
+        written: list[str | None] = []
+        original = KobraEntity.async_write_ha_state
+
+        def counting(entity: KobraEntity) -> None:
+            written.append(entity.entity_id)
+            original(entity)
+
+        monkeypatch.setattr(KobraEntity, "async_write_ha_state", counting)
+        state = coordinator.state
+        assert state.nozzle is not None
+        data = {
+            "curr_hotbed_temp": state.bed,
+            "curr_nozzle_temp": state.nozzle + 5,
+            "target_hotbed_temp": state.target_bed,
+            "target_nozzle_temp": state.target_nozzle,
+        }
+        report = {"type": "tempature", "action": "auto", "state": "done", "data": data}
+        await sim.publish_raw("tempature/report", json.dumps(report).encode())
+        await wait_until(lambda: bool(written))
+        await hass.async_block_till_done()
+        assert written == [entity("sensor", "nozzle_temperature")]
+    finally:
+        await sim.stop()
