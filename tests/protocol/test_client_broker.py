@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import json
 import logging
 import re
+import socket
 import ssl
 import tempfile
 import threading
@@ -224,6 +225,39 @@ async def test_send_topic_qos_retain(broker: AnyBroker, style: TopicStyle, suffi
     assert message.payload == cmd.payload()
     body = json.loads(message.payload)
     assert (body["type"], body["action"], body["msgid"]) == ("file", "listLocal", cmd.msgid)
+
+
+async def test_send_writes_at_once_and_big_ones_through_the_loop(
+    mosquitto_broker: MosquittoBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command goes out inside send(); one too big for the socket finishes via a writer."""
+    loop = asyncio.get_running_loop()
+    writers: list[int] = []
+    add_writer = loop.add_writer
+
+    def counting_add_writer(fd: Any, callback: Any, *args: Any) -> None:
+        writers.append(fd)
+        add_writer(fd, callback, *args)
+
+    monkeypatch.setattr(loop, "add_writer", counting_add_writer)
+    events = Events()
+    async with (
+        running(plain(mosquitto_broker), events) as client,
+        printer_on(mosquitto_broker.port) as printer,
+    ):
+        writers.clear()
+        small = commands.query_status()
+        await client.send(small)
+        assert writers == []
+        assert (await printer.next_command()).payload == small.payload()
+
+        # A small send buffer makes the socket take this in several writes.
+        sock = client._mqtt._client.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        big = commands.Command("file", "listLocal", {"path": "x" * (256 * 1024)})
+        await client.send(big)
+        assert writers
+        assert (await printer.next_command()).payload == big.payload()
 
 
 async def test_request_reply(broker: AnyBroker) -> None:

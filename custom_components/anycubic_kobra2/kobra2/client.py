@@ -237,10 +237,12 @@ class _MqttClient(aiomqtt.Client):
         self._loop.call_soon_threadsafe(register)
 
     def _on_socket_register_write(self, client: Any, userdata: Any, sock: Any) -> None:
-        """Watch the socket for writability, unless it was closed before the loop got to it.
+        """Write at once when called on the loop, else watch the socket for writability.
 
-        aiomqtt registers through call_soon_threadsafe; a publish racing with a close would
-        otherwise hand the loop a dead file descriptor ("Bad file descriptor").
+        aiomqtt always waits for the loop to report the socket writable, which costs a
+        command two loop turns. Registering goes through call_soon_threadsafe and checks
+        the socket still lives: a publish racing with a close would otherwise hand the loop
+        a dead file descriptor ("Bad file descriptor").
         """
 
         def on_writable() -> None:
@@ -256,7 +258,27 @@ class _MqttClient(aiomqtt.Client):
             if client.socket() is sock and sock.fileno() >= 0:
                 self._loop.add_writer(sock.fileno(), on_writable)
 
+        if self._on_loop_thread() and not self._in_paho_callback(client):
+            on_writable()
+            if not client.want_write():
+                return
         self._loop.call_soon_threadsafe(register)
+
+    def _on_loop_thread(self) -> bool:
+        """Return whether this runs in the event loop (paho connects in an executor thread)."""
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    @staticmethod
+    def _in_paho_callback(client: Any) -> bool:
+        """Return whether paho is inside one of its callbacks (where it never writes itself)."""
+        mutex = client._in_callback_mutex
+        if not mutex.acquire(blocking=False):
+            return True
+        mutex.release()
+        return False
 
 
 class KobraClient:
