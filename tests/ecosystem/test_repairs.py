@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp import web
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -24,6 +23,7 @@ from custom_components.anycubic_kobra2.const import CONF_PRINTER_ID, DOMAIN
 from custom_components.anycubic_kobra2.kobra2 import commands
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
 from tests.helpers.brokers import AmqttBroker, free_port
+from tests.helpers.http import serve_files
 from tests.integration.common import (
     PRINTER_ID,
     TITLE,
@@ -251,7 +251,6 @@ async def test_url_print_that_downloaded_is_not_refused(
     await _setup(hass, entry)
     coordinator = entry.runtime_data
     await wait_until(lambda: coordinator.state.firmware_version is not None)
-    from tests.helpers.brokers import free_port
 
     command = commands.start_url_print(
         f"http://127.0.0.1:{free_port()}/missing.gcode", "0" * 32, 10, "missing.gcode"
@@ -290,21 +289,8 @@ async def test_old_firmware_gets_no_url_issue(hass: HomeAssistant, amqtt: AmqttB
 @pytest.fixture
 async def gcode_url(socket_enabled: None) -> AsyncIterator[str]:
     """Serve one small G-code file over plain HTTP on loopback; return its URL."""
-    body = b"G28\nG1 X10 Y10\n" * 64
-
-    async def handle(request: web.Request) -> web.Response:
-        return web.Response(body=body)
-
-    app = web.Application()
-    app.router.add_get("/cube.gcode", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/cube.gcode"
-    finally:
-        await runner.cleanup()
+    async with serve_files({"cube.gcode": b"G28\nG1 X10 Y10\n" * 64}) as url:
+        yield f"{url}/cube.gcode"
 
 
 async def _print_from_url(hass: HomeAssistant, url: str) -> None:

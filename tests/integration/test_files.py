@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from aiohttp import web
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.select import (
     ATTR_OPTION,
@@ -47,6 +46,7 @@ from custom_components.anycubic_kobra2.kobra2.simulator import (
 )
 from custom_components.anycubic_kobra2.printing import DATA_FILE_SHARE, FileShare
 from tests.helpers.brokers import AmqttBroker, free_port
+from tests.helpers.http import serve_files
 
 from .common import PRINTER_ID, entity, setup_entry, sim_config, state_of, wait_until
 
@@ -616,24 +616,8 @@ async def test_upload_rejects_symlink_out_of_media(
 async def file_server(socket_enabled: None) -> AsyncIterator[tuple[str, dict[str, bytes]]]:
     """Run a plain HTTP server on loopback serving the bytes put into its dict."""
     files: dict[str, bytes] = {}
-
-    async def handle(request: web.Request) -> web.Response:
-        body = files.get(request.match_info["name"])
-        if body is None:
-            raise web.HTTPNotFound
-        return web.Response(body=body)
-
-    app = web.Application()
-    app.router.add_get("/{name}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{port}", files
-    finally:
-        await runner.cleanup()
+    async with serve_files(files) as url:
+        yield url, files
 
 
 async def test_print_from_url(

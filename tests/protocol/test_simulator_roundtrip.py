@@ -12,7 +12,6 @@ import json
 import time
 from typing import Any
 
-from aiohttp import web
 import pytest
 
 from custom_components.anycubic_kobra2.kobra2 import commands
@@ -53,6 +52,7 @@ from custom_components.anycubic_kobra2.kobra2.simulator import (
 from custom_components.anycubic_kobra2.kobra2.state import PrinterState
 from tests.helpers.brokers import LOOPBACK, AmqttBroker, AnyBroker, MosquittoBroker
 from tests.helpers.certs import generate_pki
+from tests.helpers.http import serve_files
 
 TASKID = "482913"
 GCODE = b";FLAVOR:Marlin\nG28\n" + b"G1 X10 Y10 E0.5\n" * 4000
@@ -151,24 +151,6 @@ async def linked(
         yield client, watch
     finally:
         await client.stop()
-
-
-@contextlib.asynccontextmanager
-async def serving(body: bytes) -> AsyncIterator[str]:
-    """Serve body at /cube.gcode over plain HTTP on 127.0.0.1; yield the base URL."""
-
-    async def handler(_: web.Request) -> web.Response:
-        return web.Response(body=body)
-
-    app = web.Application()
-    app.router.add_get("/cube.gcode", handler)
-    runner = web.AppRunner(app, shutdown_timeout=1.0)
-    await runner.setup()
-    await web.TCPSite(runner, LOOPBACK, 0).start()
-    try:
-        yield f"http://{LOOPBACK}:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 def plain(broker: AnyBroker, **kwargs: Any) -> BrokerConfig:
@@ -468,7 +450,7 @@ async def test_command_roundtrip(endpoint: Endpoint, case: Case) -> None:
     """The simulator gets the builder's exact payload; the client parses the reply into its model."""
     # strict_topics: the printer acts only on `.../<type>` like firmware 3.1.x.
     async with (
-        serving(GCODE) as url,
+        serve_files({"cube.gcode": GCODE}) as url,
         simulating(
             endpoint.port, strict_topics=True, time_scale=60.0, **endpoint.sim_options
         ) as sim,
@@ -573,7 +555,7 @@ async def test_usb_print_pause_resume_stop(mosquitto_broker: MosquittoBroker) ->
 async def test_url_print_downloads_and_finishes(mosquitto_broker: MosquittoBroker) -> None:
     """URL: downloading (0 … 100 %) → checking → preheating → printing → finished."""
     async with (
-        serving(GCODE) as url,
+        serve_files({"cube.gcode": GCODE}) as url,
         simulating(mosquitto_broker.port) as sim,
         linked(plain(mosquitto_broker), sim) as (client, watch),
     ):
@@ -603,7 +585,7 @@ async def test_url_print_downloads_and_finishes(mosquitto_broker: MosquittoBroke
 async def test_url_print_md5_mismatch_fails(mosquitto_broker: MosquittoBroker) -> None:
     """URL with a wrong md5: downloading → checking → failed with the reason; nothing is kept."""
     async with (
-        serving(GCODE) as url,
+        serve_files({"cube.gcode": GCODE}) as url,
         simulating(mosquitto_broker.port) as sim,
         linked(plain(mosquitto_broker), sim) as (client, watch),
     ):

@@ -11,6 +11,7 @@ import pytest
 
 from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator, SimFile
 from tests.helpers.brokers import AmqttBroker, AnyBroker, MosquittoBroker
+from tests.helpers.http import serve_files
 
 from .conftest import LONG_PRINT, Observer, observing
 
@@ -278,21 +279,8 @@ GCODE = b";FLAVOR:Marlin\nG28\n" + b"G1 X10 Y10 E0.5\n" * 4000
 @pytest.fixture
 async def http_server(socket_enabled: None) -> AsyncIterator[str]:
     """Serve GCODE at /files/cube.gcode over plain HTTP (404 elsewhere); yields the base URL."""
-
-    async def serve(_: web.Request) -> web.Response:
-        return web.Response(body=GCODE)
-
-    app = web.Application()
-    app.router.add_get("/files/cube.gcode", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve_files({"files/cube.gcode": GCODE}) as url:
+        yield url
 
 
 def _url_start(url: str, md5: str, size: int, taskid: str = "31") -> dict:
