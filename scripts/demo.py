@@ -284,7 +284,7 @@ class DemoPrinter:
     IDLE_BETWEEN_PRINTS = 60.0
 
     def __init__(self, host: str, port: int, time_scale: float) -> None:
-        from custom_components.anycubic_kobra2.kobra2.simulator import (
+        from kobra2_sim import (
             KobraSimulator,
             SimulatorConfig,
         )
@@ -309,7 +309,7 @@ class DemoPrinter:
 
     async def _start_next(self) -> None:
         """Start the next G-code file of the internal storage, round robin."""
-        from custom_components.anycubic_kobra2.kobra2.simulator import LOCAL
+        from kobra2_sim import LOCAL
 
         store = self.sim.local_files
         paths = [path for path in store if not store[path].is_dir]

@@ -58,7 +58,7 @@ class SimPrinter:
     kind = "simulator"
 
     def __init__(self, host: str, port: int, model_id: str, printer_id: str) -> None:
-        sim_mod = importlib.import_module("custom_components.anycubic_kobra2.kobra2.simulator")
+        sim_mod = importlib.import_module("kobra2_sim")
         self.model_id = model_id
         self.printer_id = printer_id
         # Periodic reports are pushed far out so that only the benchmark's reports change states.
@@ -156,7 +156,7 @@ class FastPublisher:
 def simulator_available() -> bool:
     """Return whether the project's simulator package can be imported."""
     try:
-        mod = importlib.import_module("custom_components.anycubic_kobra2.kobra2.simulator")
+        mod = importlib.import_module("kobra2_sim")
     except ImportError:
         return False
     return hasattr(mod, "KobraSimulator") and hasattr(mod, "SimulatorConfig")

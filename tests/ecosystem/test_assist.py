@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.anycubic_kobra2 import assist
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.kobra2.models import PrintPhase
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 from tests.integration.common import PRINTER_ID, make_entry, setup_entry, wait_until
 

@@ -24,7 +24,7 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
     TRANSPORT_HA_MQTT,
 )
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from custom_components.anycubic_kobra2.transport import HaMqttTransport
 from tests.helpers.brokers import AmqttBroker
 from tests.integration.common import MODEL_ID, PRINTER_ID, entry_data, make_entry, wait_until

@@ -18,8 +18,8 @@ from custom_components.anycubic_kobra2.event import EVENT_TYPES, PrintEventTrack
 from custom_components.anycubic_kobra2.kobra2 import commands
 from custom_components.anycubic_kobra2.kobra2.exceptions import KobraCommandError
 from custom_components.anycubic_kobra2.kobra2.models import PrintJob, PrintPhase
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
-from custom_components.anycubic_kobra2.kobra2.simulator.storage import SimFile
+from kobra2_sim import KobraSimulator
+from kobra2_sim.storage import SimFile
 from tests.helpers.brokers import AmqttBroker
 from tests.integration.common import (
     PRINTER_ID,

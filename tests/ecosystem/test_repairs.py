@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.anycubic_kobra2 import repairs
 from custom_components.anycubic_kobra2.const import CONF_PRINTER_ID, DOMAIN
 from custom_components.anycubic_kobra2.kobra2 import commands
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker, free_port
 from tests.helpers.http import serve_files
 from tests.integration.common import (

@@ -30,7 +30,7 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
 )
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator, SimulatorConfig
+from kobra2_sim import KobraSimulator, SimulatorConfig
 from tests.helpers.brokers import AnyBroker
 
 PRINTER_ID = "9347a110c5423fe412ce45533bfc10e6"

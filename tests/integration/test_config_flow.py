@@ -27,7 +27,7 @@ from custom_components.anycubic_kobra2.const import (
     MANUAL_ENTRY,
 )
 from custom_components.anycubic_kobra2.kobra2.models import TopicStyle
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker, MosquittoBroker, free_port
 
 from .common import MODEL_ID, PRINTER_ID, TITLE, entry_data, make_entry, setup_entry, sim_config

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import MosquittoBroker
 
 from .common import PRINTER_ID, make_entry, setup_entry, sim_config, wait_printer_ready

@@ -26,7 +26,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.anycubic_kobra2.const import CONF_TOPIC_STYLE, DOMAIN
 from custom_components.anycubic_kobra2.kobra2 import commands
 from custom_components.anycubic_kobra2.kobra2.models import SpeedMode, TopicStyle
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 
 from .common import (

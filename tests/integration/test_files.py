@@ -37,7 +37,7 @@ from custom_components.anycubic_kobra2 import printing
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
 from custom_components.anycubic_kobra2.kobra2.models import PrintPhase
-from custom_components.anycubic_kobra2.kobra2.simulator import (
+from kobra2_sim import (
     LOCAL,
     USB,
     KobraSimulator,

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.anycubic_kobra2.const import CONF_POLL_INTERVAL, CONF_STALE_TIMEOUT, DOMAIN
 from custom_components.anycubic_kobra2.entity import KobraEntity
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker, AnyBroker, MosquittoBroker, free_port
 
 from .common import (

@@ -28,7 +28,7 @@ from custom_components.anycubic_kobra2.compat import vol
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
 from custom_components.anycubic_kobra2.kobra2.models import MachineStatus
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from custom_components.anycubic_kobra2.update import KobraFirmwareUpdateEntity
 from tests.helpers.brokers import AmqttBroker
 

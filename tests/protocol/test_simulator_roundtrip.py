@@ -44,7 +44,7 @@ from custom_components.anycubic_kobra2.kobra2.models import (
     TemperatureReport,
     UnknownReport,
 )
-from custom_components.anycubic_kobra2.kobra2.simulator import (
+from kobra2_sim import (
     KobraSimulator,
     SimFile,
     SimulatorConfig,

@@ -22,7 +22,7 @@ from tests.helpers.brokers import LOOPBACK, MosquittoBroker
 from tests.integration.common import MODEL_ID, PRINTER_ID
 
 PACKAGE_LOGGER = "custom_components.anycubic_kobra2"
-SIMULATOR_LOGGER = f"{PACKAGE_LOGGER}.kobra2.simulator"
+SIMULATOR_LOGGER = "kobra2_sim"
 REPORT_BASE = f"anycubic/anycubicCloud/v1/printer/public/{MODEL_ID}/{PRINTER_ID}"
 COMMAND_BASE = f"anycubic/anycubicCloud/v1/server/printer/{MODEL_ID}/{PRINTER_ID}"
 REPORT_FILTER = f"{REPORT_BASE}/#"

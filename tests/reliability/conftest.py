@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from custom_components.anycubic_kobra2 import coordinator as coordinator_module
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AnyBroker
 from tests.integration.common import sim_config
 

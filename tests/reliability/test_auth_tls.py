@@ -38,7 +38,7 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
 )
 from custom_components.anycubic_kobra2.kobra2 import client as client_module
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import MosquittoBroker, free_port
 from tests.helpers.certs import generate_pki
 from tests.integration.common import (

@@ -28,7 +28,7 @@ import pytest
 from custom_components.anycubic_kobra2 import coordinator as coordinator_module
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.kobra2 import client as client_module
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import MosquittoBroker
 from tests.integration.common import entity, make_entry, setup_entry, wait_printer_ready
 

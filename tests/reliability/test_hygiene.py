@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.anycubic_kobra2 import config_flow, diagnostics
 from custom_components.anycubic_kobra2.const import CONF_MODEL_ID, CONF_PRINTER_ID, DOMAIN
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import MosquittoBroker
 from tests.integration.common import (
     MODEL_ID,

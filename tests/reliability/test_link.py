@@ -37,7 +37,7 @@ from custom_components.anycubic_kobra2.kobra2 import (
     routing as routing_module,
 )
 from custom_components.anycubic_kobra2.kobra2.models import Report, TemperatureReport
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import LOOPBACK, MosquittoBroker
 from tests.integration.common import (
     available,

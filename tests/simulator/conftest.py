@@ -13,7 +13,7 @@ import uuid
 import aiomqtt
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2.simulator import (
+from kobra2_sim import (
     KobraSimulator,
     SimFile,
     SimulatorConfig,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2.simulator.__main__ import (
+from kobra2_sim.__main__ import (
     _parser,
     config_from_args,
     main,
@@ -19,7 +19,7 @@ from tests.helpers.brokers import MosquittoBroker
 from .conftest import observing
 
 PRINTER_ID = "0123456789abcdef0123456789abcdef"
-MODULE = "custom_components.anycubic_kobra2.kobra2.simulator"
+MODULE = "kobra2_sim"
 
 
 def test_options_map_onto_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

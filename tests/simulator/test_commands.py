@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator, ReceivedCommand
+from kobra2_sim import KobraSimulator, ReceivedCommand
 from tests.helpers.brokers import AmqttBroker, AnyBroker, MosquittoBroker
 
 from .conftest import Observer, observing

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AnyBroker, MosquittoBroker, free_port
 
 from .conftest import Observer, observing

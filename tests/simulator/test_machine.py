@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2.simulator import (
+from kobra2_sim import (
     FileStore,
     Machine,
     Outgoing,
@@ -17,8 +17,8 @@ from custom_components.anycubic_kobra2.kobra2.simulator import (
     SimulatorConfig,
     sample_files,
 )
-from custom_components.anycubic_kobra2.kobra2.simulator.jsonfmt import dumps
-from custom_components.anycubic_kobra2.kobra2.simulator.storage import normalize_path
+from kobra2_sim.jsonfmt import dumps
+from kobra2_sim.storage import normalize_path
 
 PRINTER_ID = "9347a110c5423fe412ce45533bfc10e6"
 

@@ -9,7 +9,7 @@ import hashlib
 from aiohttp import web
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2.simulator import KobraSimulator, SimFile
+from kobra2_sim import KobraSimulator, SimFile
 from tests.helpers.brokers import AmqttBroker, AnyBroker, MosquittoBroker
 from tests.helpers.http import serve_files
 

@@ -13,13 +13,13 @@ import signal
 from .config import SimulatorConfig, new_printer_id
 from .simulator import KobraSimulator
 
-_LOGGER = logging.getLogger("kobra2.simulator")
+_LOGGER = logging.getLogger("kobra2_sim")
 
 
 def _parser() -> argparse.ArgumentParser:
     """Command-line options (each maps onto a SimulatorConfig field)."""
     parser = argparse.ArgumentParser(
-        prog="python -m custom_components.anycubic_kobra2.kobra2.simulator",
+        prog="python -m kobra2_sim",
         description="Simulated Anycubic Kobra 2 printer on an MQTT broker.",
     )
     parser.add_argument("--host", default="127.0.0.1")
