@@ -55,3 +55,7 @@ in_latest() {
 in_min() {
   (cd "$REPO" && PATH="$MIN_VENV/bin:$PATH" KOBRA2_ENV=min bash -c "$1")
 }
+
+# The arguments quoted for a `bash -c` command line, and nothing at all for none: `printf '%q ' "$@"` alone
+# prints '' (one empty argument) when there are no arguments.
+quote_args() { [ $# -eq 0 ] || printf '%q ' "$@"; }
