@@ -37,6 +37,7 @@ from custom_components.anycubic_kobra2 import printing
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
 from custom_components.anycubic_kobra2.kobra2.models import PrintPhase
+from custom_components.anycubic_kobra2.printing import DATA_FILE_SHARE, FileShare
 from kobra2_sim import (
     LOCAL,
     USB,
@@ -44,7 +45,6 @@ from kobra2_sim import (
     ReceivedCommand,
     SimFile,
 )
-from custom_components.anycubic_kobra2.printing import DATA_FILE_SHARE, FileShare
 from tests.helpers.brokers import AmqttBroker, free_port
 from tests.helpers.http import serve_files
 
