@@ -90,10 +90,10 @@ async def start_flow(hass: HomeAssistant) -> str:
 # --- 6 ---------------------------------------------------------------------------------------
 
 
-async def test_r06_wrong_credentials_in_config_flow(
+async def test_config_flow_wrong_credentials_are_invalid_auth(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto
 ) -> None:
-    """Wrong password: invalid_auth (CONNACK 5 / reason 135); then the right one creates one entry."""
+    """Checklist r06: Wrong password: invalid_auth (CONNACK 5 / reason 135); then the right one creates one entry."""
     broker = await make_mosquitto(users={"kobra": "s3cret-pass"})
     flow_id = await start_flow(hass)
     wrong = broker_form(broker.host, broker.port, username="kobra", password="wrong")
@@ -119,10 +119,10 @@ async def test_r06_wrong_credentials_in_config_flow(
 # --- 7 ---------------------------------------------------------------------------------------
 
 
-async def test_r07_unreachable_broker_variants(
+async def test_unreachable_broker_is_cannot_connect_within_timeout(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Nothing listening, a hung broker, plain MQTT to the TLS port, a wrong CA.
+    """Checklist r07: Nothing listening, a hung broker, plain MQTT to the TLS port, a wrong CA.
 
     Each maps to cannot_connect (invalid_cert for unusable certificate text), never to
     invalid_auth, and the step returns within its connect timeout.
@@ -176,10 +176,10 @@ async def test_r07_unreachable_broker_variants(
 # --- 8 ---------------------------------------------------------------------------------------
 
 
-async def test_r08_credentials_revoked_at_runtime(
+async def test_credentials_revoked_at_runtime_start_reauth_once(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto
 ) -> None:
-    """A new password file: reauth starts exactly once, reconnecting stops, reauth reconnects."""
+    """Checklist r08: A new password file: reauth starts exactly once, reconnecting stops, reauth reconnects."""
     broker = await make_mosquitto(users={"kobra": "old-password"})
     entry = make_entry(broker, **{CONF_USERNAME: "kobra", CONF_PASSWORD: "old-password"})
     await setup_entry(hass, entry)
@@ -215,13 +215,13 @@ async def test_r08_credentials_revoked_at_runtime(
 # --- 9 ---------------------------------------------------------------------------------------
 
 
-async def test_r09_private_ca_and_client_certificate(
+async def test_private_ca_and_client_certificate_connect(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     ssl_guard: SslGuard,
 ) -> None:
-    """Private CA + client certificate against `require_certificate true`, no SSL work on the loop.
+    """Checklist r09: Private CA + client certificate against `require_certificate true`, no SSL work on the loop.
 
     The guard records every SSLContext load: during the config flow, setup and a reconnect
     they all run in executor threads.
@@ -272,10 +272,10 @@ def _context_settings(context: ssl.SSLContext) -> tuple[bool, ssl.VerifyMode, in
     return context.check_hostname, context.verify_mode, context.verify_flags
 
 
-async def test_r10_shared_ssl_context_untouched(
+async def test_insecure_option_leaves_shared_ssl_contexts_alone(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto, ssl_guard: SslGuard
 ) -> None:
-    """The "insecure" option leaves Home Assistant's shared SSL contexts alone.
+    """Checklist r10: The "insecure" option leaves Home Assistant's shared SSL contexts alone.
 
     With verification on, a certificate from another CA is rejected (and, by default, a
     private CA that was not given to the integration).

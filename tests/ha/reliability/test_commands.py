@@ -66,13 +66,13 @@ def decoded(message: Watched) -> dict[str, Any]:
 # --- 11 --------------------------------------------------------------------------------------
 
 
-async def test_r11_no_stale_command_replay(
+async def test_command_while_broker_down_fails_and_is_never_replayed(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A command while the broker is down fails at once with a translated error.
+    """Checklist r11: A command while the broker is down fails at once with a translated error.
 
     After the broker is back, a watcher on the command topics receives nothing but the fresh
     full-state queries within 2 s: the refused command is never replayed.
@@ -128,13 +128,13 @@ async def test_r11_no_stale_command_replay(
 # --- 12 --------------------------------------------------------------------------------------
 
 
-async def test_r12_command_format(
+async def test_every_command_is_qos0_unretained_fresh_and_addressed(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Every command: QoS 0, retain off, a new UUID msgid, a current timestamp, this printer only.
+    """Checklist r12: Every command: QoS 0, retain off, a new UUID msgid, a current timestamp, this printer only.
 
     A command whose answer never comes (the broker hangs) ends after the configured timeout.
     """

@@ -59,10 +59,10 @@ def short_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- 18 --------------------------------------------------------------------------------------
 
 
-async def test_r18_topic_hygiene(
+async def test_topics_have_no_wildcards_and_only_own_printer_is_heard(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto, make_printer: MakePrinter
 ) -> None:
-    """Wildcards never reach a topic; the integration hears only its own printer.
+    """Checklist r18: Wildcards never reach a topic; the integration hears only its own printer.
 
     The config flow rejects ids with `/ + #` or nothing in them, an entry carrying such an id
     does not load, the live entry subscribes to exactly its printer's report topics (never
@@ -134,13 +134,13 @@ def _secret_fragments(*pems: str) -> list[str]:
     return [line for pem in pems for line in pem.splitlines() if line and "-----" not in line]
 
 
-async def test_r20_no_secrets_in_logs_or_diagnostics(
+async def test_no_secrets_in_logs_or_diagnostics(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Password, certificates and keys never appear in any log line, even at DEBUG.
+    """Checklist r20: Password, certificates and keys never appear in any log line, even at DEBUG.
 
     Diagnostics redact them as well as the host, user name and the printer's id. Exercised:
     a failed and a good login in the config flow, setup, reports, a malformed payload, a

@@ -118,13 +118,13 @@ def problems(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 # --- 1 ---------------------------------------------------------------------------------------
 
 
-async def test_r01_broker_restart_mid_session(
+async def test_broker_restart_mid_session_is_survived(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     info_logs: pytest.LogCaptureFixture,
 ) -> None:
-    """A broker restart (SIGTERM, same port) is survived without a reload.
+    """Checklist r01: A broker restart (SIGTERM, same port) is survived without a reload.
 
     Entities are unavailable within 1 s, come back without a reload within backoff cap + 1 s,
     the client subscribed once per connection (one report → one state update), the full state
@@ -184,13 +184,13 @@ async def test_r01_broker_restart_mid_session(
 # --- 2 ---------------------------------------------------------------------------------------
 
 
-async def test_r02_half_open_link(
+async def test_half_open_link_is_detected_and_recovers(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     info_logs: pytest.LogCaptureFixture,
 ) -> None:
-    """SIGSTOP the broker: detected within 2 × keepalive + 1 s; after SIGCONT it recovers alone."""
+    """Checklist r02: SIGSTOP the broker: detected within 2 × keepalive + 1 s; after SIGCONT it recovers alone."""
     broker = await make_mosquitto()
     await make_printer(broker, quiet=True)
     entry = make_entry(broker)
@@ -218,12 +218,12 @@ async def test_r02_half_open_link(
 # --- 3 ---------------------------------------------------------------------------------------
 
 
-async def test_r03_broker_down_at_setup(
+async def test_broker_down_at_setup_retries_then_loads(
     hass: HomeAssistant,
     mosquitto_broker: MosquittoBroker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Broker down at setup: SETUP_RETRY at once, retries on a growing schedule, then loads.
+    """Checklist r03: Broker down at setup: SETUP_RETRY at once, retries on a growing schedule, then loads.
 
     ConfigEntryNotReady is the chosen behaviour; attempts are counted (no tight loop).
     """
@@ -260,13 +260,13 @@ async def test_r03_broker_down_at_setup(
 # --- 4 ---------------------------------------------------------------------------------------
 
 
-async def test_r04_printer_silent_broker_up(
+async def test_silent_printer_is_unavailable_until_it_reports(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     info_logs: pytest.LogCaptureFixture,
 ) -> None:
-    """A printer silent past the watchdog is unavailable; its next report restores it.
+    """Checklist r04: A printer silent past the watchdog is unavailable; its next report restores it.
 
     One INFO line each way, and the recovery requests the full state (once).
     """
@@ -306,10 +306,10 @@ async def test_r04_printer_silent_broker_up(
 # --- 5 ---------------------------------------------------------------------------------------
 
 
-async def test_r05_last_will(
+async def test_last_will_decides_availability(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto, make_printer: MakePrinter
 ) -> None:
-    """The printer's Last Will decides availability even with the broker link up.
+    """Checklist r05: The printer's Last Will decides availability even with the broker link up.
 
     Offline makes entities unavailable; online plus fresh reports restores them; any other
     state counts as offline; a retained will is honoured after a reload.
@@ -355,10 +355,10 @@ async def test_r05_last_will(
 # --- 16 --------------------------------------------------------------------------------------
 
 
-async def test_r16_unload_reload_stop_are_clean(
+async def test_unload_reload_and_stop_are_clean(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto, info_logs: pytest.LogCaptureFixture
 ) -> None:
-    """Unload, reload and Home Assistant stop are quick and clean.
+    """Checklist r16: Unload, reload and Home Assistant stop are quick and clean.
 
     Unload and stop finish within 2 s even with a frozen broker; a reload leaves exactly one
     client connected (counted at the broker); no error logs. phacc's verify_cleanup then
@@ -415,13 +415,13 @@ async def test_r16_unload_reload_stop_are_clean(
     assert [r for r in records(info_logs) if r.levelno >= logging.ERROR] == []
 
 
-async def test_r16_reload_with_a_hung_broker(
+async def test_reload_with_a_hung_broker_finishes_quickly(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     make_printer: MakePrinter,
     info_logs: pytest.LogCaptureFixture,
 ) -> None:
-    """A reload while the broker is frozen finishes within 2 s; the link comes back alone.
+    """Checklist r16: A reload while the broker is frozen finishes within 2 s; the link comes back alone.
 
     Setup waits SETUP_BROKER_ANSWER_TIMEOUT for the hung broker, then loads with the
     entities unavailable. After SIGCONT exactly one client of ours is connected (plus the
@@ -465,19 +465,11 @@ async def test_r16_reload_with_a_hung_broker(
 # --- 17 --------------------------------------------------------------------------------------
 
 
-async def test_r17_client_id(
-    hass: HomeAssistant,
-    make_mosquitto: MakeMosquitto,
-    monkeypatch: pytest.MonkeyPatch,
-    info_logs: pytest.LogCaptureFixture,
+async def test_client_id_is_valid_and_stable_across_reload(
+    hass: HomeAssistant, make_mosquitto: MakeMosquitto
 ) -> None:
-    """The client id is valid, stable and unique; a clash meets backoff and one warning.
-
-    <= 23 characters of [0-9a-zA-Z], the same after a reload, different for a second entry;
-    a second client taking it over causes no ping-pong storm.
-    """
+    """Checklist r17: the client id is <= 23 characters of [0-9a-zA-Z], the same after a reload."""
     broker = await make_mosquitto()
-    log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
     client_id = entry.runtime_data.client.client_id
@@ -486,6 +478,17 @@ async def test_r17_client_id(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.runtime_data.client.client_id == client_id
+
+
+async def test_second_entry_gets_its_own_client_id(
+    hass: HomeAssistant, make_mosquitto: MakeMosquitto
+) -> None:
+    """Checklist r17: a second printer on the same broker connects with another valid client id."""
+    broker = await make_mosquitto()
+    log = BrokerLog(broker)
+    entry = make_entry(broker)
+    await setup_entry(hass, entry)
+    client_id = entry.runtime_data.client.client_id
     # A second printer on the same broker.
     other_id = "0123456789abcdef0123456789abcdef"
     other = MockConfigEntry(
@@ -501,6 +504,20 @@ async def test_r17_client_id(
     await wait_until(lambda: established_clients(broker.port) == 2)
     assert sorted(set(log.connected())) == sorted({client_id, other_client})
     assert await hass.config_entries.async_unload(other.entry_id)
+
+
+async def test_client_id_clash_meets_backoff_and_one_warning(
+    hass: HomeAssistant,
+    make_mosquitto: MakeMosquitto,
+    monkeypatch: pytest.MonkeyPatch,
+    info_logs: pytest.LogCaptureFixture,
+) -> None:
+    """Checklist r17: a second client taking the client id over causes no ping-pong storm."""
+    broker = await make_mosquitto()
+    entry = make_entry(broker)
+    await setup_entry(hass, entry)
+    client_id = entry.runtime_data.client.client_id
+    await wait_until(lambda: entry.runtime_data.client.connected)
 
     # Another client (a second Home Assistant, say) keeps connecting with the same id.
     attempts = count_connection_attempts(monkeypatch)
@@ -549,13 +566,13 @@ async def test_r17_client_id(
 # --- 19 --------------------------------------------------------------------------------------
 
 
-async def test_r19_unexpected_exception_in_the_loop(
+async def test_unexpected_exception_is_logged_once_and_reconnects(
     hass: HomeAssistant,
     make_mosquitto: MakeMosquitto,
     monkeypatch: pytest.MonkeyPatch,
     info_logs: pytest.LogCaptureFixture,
 ) -> None:
-    """A non-MQTT exception is logged once with a traceback and the loop reconnects.
+    """Checklist r19: A non-MQTT exception is logged once with a traceback and the loop reconnects.
 
     A failing report listener is logged once too and does not even drop the link.
     """

@@ -121,10 +121,10 @@ def _numbers_in_range(state: PrinterState) -> dict[str, Any]:
 # --- 13 --------------------------------------------------------------------------------------
 
 
-async def test_r13_malformed_payloads(
+async def test_malformed_payloads_are_dropped(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto, info_logs: pytest.LogCaptureFixture
 ) -> None:
-    """Every malformed payload is dropped; the listener stays up and a valid report applies.
+    """Checklist r13: Every malformed payload is dropped; the listener stays up and a valid report applies.
 
     No out-of-range value reaches the state, and all of them together produce one warning,
     with the payload truncated.
@@ -222,8 +222,10 @@ VALID_TEMPERATURES = st.fixed_dictionaries(
 
 @settings(max_examples=500, derandomize=True, deadline=None, database=None)
 @given(payload=ANY_PAYLOAD, valid=VALID_TEMPERATURES, online=st.booleans())
-def test_r14_parser_properties(payload: bytes, valid: dict[str, Any], online: bool) -> None:
-    """Hypothesis, 500 derandomized examples of two properties.
+def test_parser_properties_hold_for_any_payload(
+    payload: bytes, valid: dict[str, Any], online: bool
+) -> None:
+    """Checklist r14: Hypothesis, 500 derandomized examples of two properties.
 
     Any input gives a report or the parser's own KobraParseError (nothing else), and a
     state fed the report stays finite and in range; generated valid reports round-trip.
@@ -258,10 +260,10 @@ def test_r14_parser_properties(payload: bytes, valid: dict[str, Any], online: bo
 # --- 15 --------------------------------------------------------------------------------------
 
 
-async def test_r15_flood_of_10000_reports(
+async def test_flood_of_10000_reports_loses_nothing(
     hass: HomeAssistant, make_mosquitto: MakeMosquitto, info_logs: pytest.LogCaptureFixture
 ) -> None:
-    """10,000 reports in a burst: none lost, memory bounded, writes coalesced, no loop stall.
+    """Checklist r15: 10,000 reports in a burst: none lost, memory bounded, writes coalesced, no loop stall.
 
     The incoming queue never exceeds its limit, the entity is written a few dozen times at
     most, the event loop never stalls for 100 ms (probe task, CPU starvation by other
