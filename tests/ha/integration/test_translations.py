@@ -1,17 +1,23 @@
-"""Translations and icons cover every entity, and the two English string files agree."""
+"""Translations: every entity has a name and an icon, and every language has every string."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 from typing import Any
 
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 
 from custom_components.anycubic_kobra2 import binary_sensor, button, number, select, sensor
+from custom_components.anycubic_kobra2.const import DOMAIN
 
 PACKAGE = Path(__file__).parents[3] / "custom_components" / "anycubic_kobra2"
+LANGUAGES = ("de", "es", "fr", "zh-Hans")
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 TABLES: dict[str, tuple[EntityDescription, ...]] = {
     "binary_sensor": binary_sensor.BINARY_SENSORS,
@@ -64,3 +70,74 @@ def test_exceptions_used_by_the_coordinator_are_translated() -> None:
         message = messages[key]["message"]
         for placeholder in placeholders:
             assert f"{{{placeholder}}}" in message
+
+
+def flatten(node: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Return {"a.b.c": text} for every string of a translation tree."""
+    flat: dict[str, str] = {}
+    for key, value in node.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{path}."))
+        else:
+            assert isinstance(value, str), path
+            flat[path] = value
+    return flat
+
+
+def load_flat(name: str) -> dict[str, str]:
+    """Read one of the integration's string files, flattened."""
+    return flatten(load(name))
+
+
+def test_every_language_is_shipped() -> None:
+    """English plus German, French, Spanish and Simplified Chinese, nothing half-done."""
+    shipped = {path.stem for path in (PACKAGE / "translations").glob("*.json")}
+    assert shipped == {"en", *LANGUAGES}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_same_keys_as_strings_json(language: str) -> None:
+    """A key missing or left over in a translation fails (add the text in every language)."""
+    source = load_flat("strings.json")
+    translated = load_flat(f"translations/{language}.json")
+    assert sorted(set(source) - set(translated)) == [], "missing in " + language
+    assert sorted(set(translated) - set(source)) == [], "not in strings.json"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_placeholders_and_markup_kept(language: str) -> None:
+    """Every text keeps its {placeholders} and `code`, and none is empty."""
+    source = load_flat("strings.json")
+    translated = load_flat(f"translations/{language}.json")
+    for key, english in source.items():
+        text = translated[key]
+        assert text.strip(), key
+        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(english)), key
+        assert text.count("`") == english.count("`"), key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_mostly_translated(language: str) -> None:
+    """Only names, units and technical terms may stay English."""
+    source = load_flat("strings.json")
+    translated = load_flat(f"translations/{language}.json")
+    same = {key for key, english in source.items() if translated[key] == english}
+    assert len(same) < len(source) // 10, sorted(same)
+
+
+@pytest.mark.parametrize(
+    ("language", "key", "expected"),
+    [
+        ("de", "step.mqtt_confirm.title", "Kobra 2 gefunden"),
+        ("fr", "abort.already_configured", "Cette imprimante est déjà configurée"),
+        ("es", "step.user.menu_options.ha_mqtt", "Usar la conexión MQTT de Home Assistant"),
+        ("zh-Hans", "step.manual.data.printer_id", "打印机 ID"),
+    ],
+)
+async def test_home_assistant_loads_them(
+    hass: HomeAssistant, language: str, key: str, expected: str
+) -> None:
+    """Home Assistant's translation loader finds the files (custom integrations ship them)."""
+    translations = await async_get_translations(hass, language, "config", [DOMAIN])
+    assert translations[f"component.{DOMAIN}.config.{key}"] == expected
