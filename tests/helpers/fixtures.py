@@ -71,10 +71,7 @@ async def make_mosquitto(
 
     async def factory(**options: Any) -> MosquittoBroker:
         workdir = tmp_path / f"mosquitto-{len(made)}"
-        broker = MosquittoBroker(workdir=workdir, **options)
-        made.append(broker)
-        await broker.start()
-        return broker
+        return await _started(made, MosquittoBroker(workdir=workdir, **options))
 
     try:
         yield factory
@@ -89,16 +86,20 @@ async def make_amqtt(socket_enabled: None) -> AsyncIterator[Callable[..., Awaita
     made: list[AmqttBroker] = []
 
     async def factory(**options: Any) -> AmqttBroker:
-        broker = AmqttBroker(**options)
-        made.append(broker)
-        await broker.start()
-        return broker
+        return await _started(made, AmqttBroker(**options))
 
     try:
         yield factory
     finally:
         for broker in made:
             await broker.close()
+
+
+async def _started[B: (AmqttBroker, MosquittoBroker)](made: list[B], broker: B) -> B:
+    """Start broker, remembering it in made first (so teardown closes it even if start fails)."""
+    made.append(broker)
+    await broker.start()
+    return broker
 
 
 @pytest.fixture

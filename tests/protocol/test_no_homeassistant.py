@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-import subprocess
-import sys
-import textwrap
+
+from tests.helpers.isolation import run_without
 
 PACKAGE = Path(__file__).resolve().parents[2] / "custom_components" / "anycubic_kobra2" / "kobra2"
 
 
 def test_package_imports_with_homeassistant_blocked(tmp_path: Path) -> None:
     # Load kobra2 as a top-level package so the integration's own __init__ is not run.
-    script = textwrap.dedent(
-        f"""
-        import importlib, importlib.abc, importlib.util, pkgutil, sys
+    script = f"""
+        import importlib, importlib.util, pkgutil, sys
 
-        class Block(importlib.abc.MetaPathFinder):
-            def find_spec(self, name, path=None, target=None):
-                if name == "homeassistant" or name.startswith("homeassistant."):
-                    raise ImportError("blocked: " + name)
-                return None
-
-        sys.meta_path.insert(0, Block())
-        for name in list(sys.modules):
-            if name == "homeassistant" or name.startswith("homeassistant."):
-                del sys.modules[name]
         spec = importlib.util.spec_from_file_location(
             "kobra2", {str(PACKAGE / "__init__.py")!r},
             submodule_search_locations=[{str(PACKAGE)!r}],
@@ -42,17 +30,7 @@ def test_package_imports_with_homeassistant_blocked(tmp_path: Path) -> None:
             b'{{"type":"fan","action":"auto","data":{{"fan_speed_pct":7}}}}',
         )
         assert report.fan_speed_pct == 7, report
-        assert not any(m.startswith("homeassistant") for m in sys.modules)
+        assert not [m for m in sys.modules if m.split(".")[0] in BLOCKED]
         print("ok")
         """
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+    assert run_without(("homeassistant", "custom_components"), script, cwd=tmp_path) == "ok"

@@ -31,7 +31,6 @@ from custom_components.anycubic_kobra2.update import KobraFirmwareUpdateEntity
 from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 from tests.helpers.entry import (
-    MakePrinter,
     entity,
     make_entry,
     settle,
@@ -81,20 +80,22 @@ def firmware_entity(hass: HomeAssistant) -> KobraFirmwareUpdateEntity:
 
 
 @pytest.fixture
-async def ota_printer(amqtt: AmqttBroker, make_printer: MakePrinter) -> KobraSimulator:
-    """Provide a printer whose firmware update takes about a second of wall time."""
+def printer_config() -> dict[str, Any]:
+    """Run a printer whose firmware update takes about a second of wall time."""
     # 20 sim seconds at time scale 20: each 50 ms tick is one 10 % step of a phase.
-    return await make_printer(amqtt, ota_seconds=20.0)
+    return {"ota_seconds": 20.0}
 
 
 @pytest.fixture
-async def ota_entry(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, ota_printer: KobraSimulator
-) -> MockConfigEntry:
+def ota_printer(printer: KobraSimulator) -> KobraSimulator:
+    """Provide the OTA-capable printer."""
+    return printer
+
+
+@pytest.fixture
+def ota_entry(init_integration: MockConfigEntry) -> MockConfigEntry:
     """Set up the integration against the OTA-capable printer."""
-    await setup_entry(hass, mock_config_entry)
-    await wait_printer_ready(hass, mock_config_entry)
-    return mock_config_entry
+    return init_integration
 
 
 async def test_snapshot(
