@@ -314,10 +314,12 @@ async def test_url_print_action_raises_and_clears_the_issue(
     # A printer that does not act on the command (here: it only listens on another topic
     # form) answers nothing, as stock 3.1.x does not start a download from a local host.
     deaf = KobraSimulator(sim_config(amqtt, strict_topics=True, report_interval=0.25))
-    await deaf.start()
     entry = make_entry(amqtt, options={"topic_style": "type_action"})
     try:
         await _setup(hass, entry)
+        # Started once the entry listens: this printer names its firmware only in the
+        # announcement it makes on connecting (it ignores the query).
+        await deaf.start()
         coordinator = entry.runtime_data
         # The issue names the firmware, which the printer announces just after coming online.
         await wait_until(
