@@ -232,13 +232,6 @@ def check_ui_imports() -> None:
         )
 
 
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
 def port_in_use(host: str, port: int) -> bool:
     """Return True when something already listens on host:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -247,35 +240,6 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 # --------------------------------------------------------------------------- broker and simulator
-
-
-class EmbeddedBroker:
-    """amqtt broker in this process, anonymous, on loopback."""
-
-    def __init__(self) -> None:
-        self.host = LOOPBACK
-        self.port = free_port()
-        self._broker: Any = None
-
-    async def start(self) -> None:
-        """Start listening."""
-        from amqtt.broker import Broker
-
-        self._broker = Broker(
-            {
-                "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-                "plugins": {
-                    "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
-                },
-            }
-        )
-        await self._broker.start()
-
-    async def stop(self) -> None:
-        """Close every session and the listener."""
-        broker, self._broker = self._broker, None
-        if broker is not None:
-            await broker.shutdown()
 
 
 class DemoPrinter:
@@ -774,6 +738,8 @@ class Demo:
         check_ui_imports()
         async with contextlib.AsyncExitStack() as stack:
             if args.broker_host is None:
+                from tests.helpers.brokers import AmqttBroker as EmbeddedBroker
+
                 broker = EmbeddedBroker()
                 say(f"starting the embedded MQTT broker on {broker.host}:{broker.port}")
                 await broker.start()
