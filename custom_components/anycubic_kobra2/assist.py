@@ -251,8 +251,9 @@ class AssistSentences:
                 context=context,
             )
         except HomeAssistantError as err:
+            reason = await _async_reason(self.hass, language, err)
             return await async_reply(
-                self.hass, language, replies["failed"], target.name, error=str(err)
+                self.hass, language, replies["failed"], target.name, error=reason
             )
         return await async_reply(self.hass, language, replies["done"], target.name)
 
@@ -279,6 +280,18 @@ async def async_reply(
     translations = await async_get_translations(hass, language, "exceptions", [DOMAIN])
     message = translations[f"component.{DOMAIN}.exceptions.{key}.message"]
     return message.format(name=name, **placeholders)
+
+
+async def _async_reason(hass: HomeAssistant, language: str, err: HomeAssistantError) -> str:
+    """Return why a press failed, in the given language when the error is one of ours."""
+    if err.translation_domain != DOMAIN or not err.translation_key:
+        return str(err)  # Home Assistant's own errors come in English only
+    try:
+        return await async_reply(
+            hass, language, err.translation_key, **(err.translation_placeholders or {})
+        )
+    except KeyError:
+        return str(err)
 
 
 def _log(level: int, msg: str, **kwargs: Any) -> None:

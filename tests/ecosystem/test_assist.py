@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
@@ -115,6 +116,37 @@ async def test_answers_in_the_conversation_language(
     assert _speech(response) == "Kobra 2 Pro n'imprime pas."
     response = await _converse(hass, "pause the printer", "sv")
     assert _speech(response) == "Kobra 2 Pro is not printing."
+
+
+async def test_a_refused_press_is_explained(
+    hass: HomeAssistant,
+    voice_entry: MockConfigEntry,
+    printer: KobraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the printer refuses, the answer says why, the reason in the conversation's language too."""
+    pause = _entity_id(hass, "button", "pause")
+    async_expose_entity(hass, "conversation", pause, True)
+    coordinator = voice_entry.runtime_data
+    await printer.start_print(_a_file(printer), "local")
+    await wait_until(lambda: coordinator.state.phase is PrintPhase.PRINTING)
+    await hass.async_block_till_done()
+
+    def refuse(taskid: object, reply_to: str | None) -> list[Any]:
+        """Answer the pause command the way a printer that cannot pause does."""
+        return [printer.machine.failure("print", "pause", "lid open", {}, reply_to)]
+
+    # A printer refusing to pause is nothing a broker can produce: the simulator is told to.
+    monkeypatch.setattr(printer.machine, "pause", refuse)
+    response = await _converse(hass, "pause the printer", "nl")
+    assert _speech(response) == (
+        "Kobra 2 Pro is niet gepauzeerd: De printer heeft het commando print/pause geweigerd: lid open"
+    )
+    response = await _converse(hass, "pause the printer")
+    assert _speech(response) == (
+        "Kobra 2 Pro did not pause: The printer refused the print/pause command: lid open"
+    )
+    assert coordinator.state.phase is PrintPhase.PRINTING
 
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "translations"
