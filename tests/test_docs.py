@@ -134,6 +134,28 @@ def test_readme_links_every_docs_page() -> None:
     assert sorted(p.name for p in pages if p.resolve() not in linked) == []
 
 
+LANGUAGE_NAMES = {
+    "de": "German",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt-BR": "Brazilian Portuguese",
+    "zh-Hans": "Simplified Chinese",
+}
+
+
+def test_readme_names_every_language() -> None:
+    """The README's language list is the list of translation files."""
+    folder = REPO / "custom_components" / "anycubic_kobra2" / "translations"
+    assert {path.stem for path in folder.glob("*.json")} == set(LANGUAGE_NAMES)
+    languages = (REPO / "README.md").read_text(encoding="utf-8").split("## Languages", 1)[1]
+    paragraph = " ".join(languages.split("\n\n")[1].split())
+    assert [name for name in LANGUAGE_NAMES.values() if name not in paragraph] == []
+
+
 @pytest.mark.parametrize(
     ("heading", "expected"),
     [
