@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.const import STATE_UNKNOWN
@@ -31,9 +35,9 @@ def _a_file(printer: KobraSimulator) -> str:
     return next(path for path, file in printer.local_files.items() if not file.is_dir)
 
 
-async def _converse(hass: HomeAssistant, text: str) -> intent.IntentResponse:
+async def _converse(hass: HomeAssistant, text: str, language: str = "en") -> intent.IntentResponse:
     """Send one sentence to the default agent and return its answer."""
-    result = await conversation.async_converse(hass, text, None, Context(), "en")
+    result = await conversation.async_converse(hass, text, None, Context(), language)
     return result.response
 
 
@@ -89,6 +93,83 @@ async def test_pause_the_printer(
     await wait_until(lambda: coordinator.state.phase is PrintPhase.PRINTING)
     response = await _converse(hass, "resume the printer")
     assert _speech(response) == "Kobra 2 Pro is not paused."
+
+
+async def test_answers_in_the_conversation_language(
+    hass: HomeAssistant, voice_entry: MockConfigEntry, printer: KobraSimulator
+) -> None:
+    """The spoken answer is in the language of the conversation, English where none is shipped."""
+    pause = _entity_id(hass, "button", "pause")
+    resume = _entity_id(hass, "button", "resume")
+    async_expose_entity(hass, "conversation", pause, True)
+    async_expose_entity(hass, "conversation", resume, True)
+    coordinator = voice_entry.runtime_data
+    await printer.start_print(_a_file(printer), "local")
+    await wait_until(lambda: coordinator.state.phase is PrintPhase.PRINTING)
+    await hass.async_block_till_done()
+
+    response = await _converse(hass, "pause the printer", "de")
+    assert _speech(response) == "Kobra 2 Pro wird pausiert."
+    await wait_until(lambda: coordinator.state.phase is PrintPhase.PAUSED)
+    await hass.async_block_till_done()
+    response = await _converse(hass, "pause the printer", "fr")
+    assert _speech(response) == "Kobra 2 Pro n'imprime pas."
+    response = await _converse(hass, "pause the printer", "sv")
+    assert _speech(response) == "Kobra 2 Pro is not printing."
+
+
+async def test_a_refused_press_is_explained(
+    hass: HomeAssistant,
+    voice_entry: MockConfigEntry,
+    printer: KobraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the printer refuses, the answer says why, the reason in the conversation's language too."""
+    pause = _entity_id(hass, "button", "pause")
+    async_expose_entity(hass, "conversation", pause, True)
+    coordinator = voice_entry.runtime_data
+    await printer.start_print(_a_file(printer), "local")
+    await wait_until(lambda: coordinator.state.phase is PrintPhase.PRINTING)
+    await hass.async_block_till_done()
+
+    def refuse(taskid: object, reply_to: str | None) -> list[Any]:
+        """Answer the pause command the way a printer that cannot pause does."""
+        return [printer.machine.failure("print", "pause", "lid open", {}, reply_to)]
+
+    # A printer refusing to pause is nothing a broker can produce: the simulator is told to.
+    monkeypatch.setattr(printer.machine, "pause", refuse)
+    response = await _converse(hass, "pause the printer", "nl")
+    assert _speech(response) == (
+        "Kobra 2 Pro is niet gepauzeerd: De printer heeft het commando print/pause geweigerd: lid open"
+    )
+    response = await _converse(hass, "pause the printer")
+    assert _speech(response) == (
+        "Kobra 2 Pro did not pause: The printer refused the print/pause command: lid open"
+    )
+    assert coordinator.state.phase is PrintPhase.PRINTING
+
+
+TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "translations"
+
+
+def _answers(language: str) -> dict[str, str]:
+    """Return the answer texts of one shipped language by key, as the file has them."""
+    data = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))
+    return {key: value["message"] for key, value in data["exceptions"].items()}
+
+
+@pytest.mark.parametrize("language", sorted(path.stem for path in TRANSLATIONS.glob("*.json")))
+async def test_every_answer_is_translated(hass: HomeAssistant, language: str) -> None:
+    """Each answer Assist can give exists in every language and fills in its placeholders."""
+    keys = {key for replies in assist._REPLIES.values() for key in replies.values()}
+    keys.add(assist._WHICH_PRINTER)
+    shipped, english = _answers(language), _answers("en")
+    for key in sorted(keys):
+        text = await assist.async_reply(hass, language, key, "Kobra X", names="A, B", error="E")
+        assert text == shipped[key].format(name="Kobra X", names="A, B", error="E")
+        assert "{" not in text, key
+        if language != "en":
+            assert shipped[key] != english[key], (language, key)
 
 
 async def test_what_is_the_printers_progress(

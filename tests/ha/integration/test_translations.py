@@ -16,7 +16,7 @@ from custom_components.anycubic_kobra2 import binary_sensor, button, number, sel
 from custom_components.anycubic_kobra2.const import DOMAIN
 
 PACKAGE = Path(__file__).parents[3] / "custom_components" / "anycubic_kobra2"
-LANGUAGES = ("de", "es", "fr", "zh-Hans")
+LANGUAGES = ("de", "es", "fr", "it", "nl", "pl", "pt-BR", "zh-Hans")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 TABLES: dict[str, tuple[EntityDescription, ...]] = {
@@ -91,7 +91,7 @@ def load_flat(name: str) -> dict[str, str]:
 
 
 def test_every_language_is_shipped() -> None:
-    """English plus German, French, Spanish and Simplified Chinese, nothing half-done."""
+    """English plus the eight translations (the README lists them), nothing half-done."""
     shipped = {path.stem for path in (PACKAGE / "translations").glob("*.json")}
     assert shipped == {"en", *LANGUAGES}
 
@@ -133,6 +133,10 @@ def test_mostly_translated(language: str) -> None:
         ("fr", "abort.already_configured", "Cette imprimante est déjà configurée"),
         ("es", "step.user.menu_options.ha_mqtt", "Usar la conexión MQTT de Home Assistant"),
         ("zh-Hans", "step.manual.data.printer_id", "打印机 ID"),
+        ("nl", "step.mqtt_confirm.title", "Kobra 2 gevonden"),
+        ("it", "abort.already_configured", "Questa stampante è già configurata"),
+        ("pl", "step.user.menu_options.broker", "Połącz z brokerem"),
+        ("pt-BR", "step.manual.data.printer_id", "ID da impressora"),
     ],
 )
 async def test_home_assistant_loads_them(
