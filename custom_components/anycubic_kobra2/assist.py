@@ -33,7 +33,8 @@ from homeassistant.helpers.trigger import async_initialize_triggers, async_valid
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
-from .coordinator import KobraConfigEntry, KobraCoordinator
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry
 
 CONVERSATION: Final = "conversation"
 
@@ -298,7 +299,7 @@ def async_suggest_aliases(hass: HomeAssistant, coordinator: KobraCoordinator) ->
 @callback
 def async_setup_entry_assist(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
     """Offer the entry's printer to Assist (sentences and aliases) until it unloads."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     async_suggest_aliases(hass, coordinator)
     if (sentences := hass.data.get(DATA_ASSIST)) is None:
         sentences = hass.data[DATA_ASSIST] = AssistSentences(hass)

@@ -46,12 +46,13 @@ from .const import (
     MIN_STALE_TIMEOUT,
     TRANSPORT_HA_MQTT,
 )
-from .coordinator import KobraConfigEntry, broker_config
+from .data import KobraConfigEntry
 from .kobra2.client import DiscoveredPrinter, KobraClient, build_ssl_context, discover
 from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
 from .kobra2.exceptions import KobraAuthError, KobraConnectionError
 from .kobra2.models import TopicStyle
 from .kobra2.parser import parse_topic
+from .link import broker_config
 from .transport import async_discover as async_discover_ha_mqtt, ha_mqtt_available
 
 SECTION_SECURITY = "security"

@@ -14,7 +14,8 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfLength, UnitOf
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import KobraConfigEntry, KobraCoordinator, KobraData
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
 from .kobra2 import commands
 from .kobra2.commands import Command
@@ -95,7 +96,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the numbers of a printer."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     async_add_entities(KobraNumberEntity(coordinator, description) for description in NUMBERS)
 
 
@@ -127,5 +128,5 @@ class KobraNumberEntity(KobraEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Send the new setting; the printer's answer updates the state."""
         await self.coordinator.async_command(
-            self.entity_description.command_fn(self.coordinator.command_taskid(), value)
+            self.entity_description.command_fn(self.coordinator.state.command_taskid, value)
         )

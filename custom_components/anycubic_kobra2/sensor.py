@@ -22,16 +22,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import (
-    PRINT_STATES,
-    SPEED_MODES,
-    KobraConfigEntry,
-    KobraData,
-    job_active,
-    print_state,
-    speed_mode_option,
-)
+from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
+from .kobra2.state import PRINT_STATES, SPEED_MODE_OPTIONS
 
 PARALLEL_UPDATES = 0
 
@@ -84,7 +77,7 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         translation_key="print_state",
         device_class=SensorDeviceClass.ENUM,
         options=PRINT_STATES,
-        value_fn=lambda data: print_state(data.state),
+        value_fn=lambda data: data.state.print_state,
     ),
     KobraSensorEntityDescription(
         key="progress",
@@ -109,7 +102,7 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfTime.MINUTES,
         value_fn=lambda data: data.job.remain_time_min if data.job else None,
         available_fn=lambda data: (
-            job_active(data.state) and data.job is not None and data.job.remain_time_min is not None
+            data.state.job_active and data.job is not None and data.job.remain_time_min is not None
         ),
     ),
     KobraSensorEntityDescription(
@@ -117,7 +110,7 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         translation_key="estimated_finish",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda data: data.estimated_finish,
-        available_fn=lambda data: job_active(data.state) and data.estimated_finish is not None,
+        available_fn=lambda data: data.state.job_active and data.estimated_finish is not None,
     ),
     KobraSensorEntityDescription(
         key="current_file",
@@ -158,9 +151,9 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         key="speed_mode",
         translation_key="speed_mode",
         device_class=SensorDeviceClass.ENUM,
-        options=SPEED_MODES,
+        options=SPEED_MODE_OPTIONS,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: speed_mode_option(data.state),
+        value_fn=lambda data: data.state.speed_mode_option,
     ),
     KobraSensorEntityDescription(
         key="z_offset",
@@ -188,7 +181,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of a printer."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     async_add_entities(KobraSensorEntity(coordinator, description) for description in SENSORS)
 
 

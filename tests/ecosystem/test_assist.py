@@ -52,7 +52,7 @@ async def voice_entry(
     assert await async_setup_component(hass, "intent", {})
     entry = make_entry(amqtt)
     await setup_entry(hass, entry)
-    await wait_until(lambda: entry.runtime_data.printer_available)
+    await wait_until(lambda: entry.runtime_data.coordinator.printer_available)
     await hass.async_block_till_done()
     return entry
 
@@ -62,7 +62,7 @@ async def test_pause_the_printer(
 ) -> None:
     """Saying "pause the printer" presses the exposed pause button, once a job runs."""
     pause = _entity_id(hass, "button", "pause")
-    coordinator = voice_entry.runtime_data
+    coordinator = voice_entry.runtime_data.coordinator
 
     # Not exposed to Assist: the sentence is not ours to handle, nothing is pressed.
     await printer.start_print(_a_file(printer), "local")
@@ -100,7 +100,7 @@ async def test_what_is_the_printers_progress(
     assert entry is not None
     assert set(entry.aliases) >= assist.PROGRESS_ALIASES
     async_expose_entity(hass, "conversation", progress, True)
-    coordinator = voice_entry.runtime_data
+    coordinator = voice_entry.runtime_data.coordinator
     await printer.start_print(_a_file(printer), "local")
     await wait_until(
         lambda: coordinator.state.job is not None and bool(coordinator.state.job.progress)

@@ -103,5 +103,5 @@ async def test_runs_on_home_assistants_mqtt(
     init_integration: MockConfigEntry,  # noqa: F811  (the fixture imported above)
 ) -> None:
     """The entry under test really uses Home Assistant's MQTT connection."""
-    assert isinstance(init_integration.runtime_data.client, HaMqttTransport)
-    assert init_integration.runtime_data.client.connected
+    assert isinstance(init_integration.runtime_data.coordinator.client, HaMqttTransport)
+    assert init_integration.runtime_data.coordinator.client.connected

@@ -226,7 +226,7 @@ async def test_speed_mode_select(
         blocking=True,
     )
     await wait_until(lambda: state_of(hass, entity_id) == "fast")
-    assert init_integration.runtime_data.state.speed_mode is SpeedMode.FAST
+    assert init_integration.runtime_data.coordinator.state.speed_mode is SpeedMode.FAST
     assert printer.state.print_speed_mode == 3
 
 
@@ -261,7 +261,7 @@ async def test_command_timeout(
 
 async def test_command_refused(hass: HomeAssistant, printing_entry: MockConfigEntry) -> None:
     """A command the printer answers with `failed` raises command_failed with its reason."""
-    coordinator = printing_entry.runtime_data
+    coordinator = printing_entry.runtime_data.coordinator
     with pytest.raises(HomeAssistantError) as err:
         await coordinator.async_command(commands.resume_print(TASK))
     assert err.value.translation_key == "command_failed"

@@ -28,8 +28,8 @@ from custom_components.anycubic_kobra2.compat import vol
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
 from custom_components.anycubic_kobra2.kobra2.models import MachineStatus
-from kobra2_sim import KobraSimulator
 from custom_components.anycubic_kobra2.update import KobraFirmwareUpdateEntity
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 
 from .common import (
@@ -197,7 +197,7 @@ async def test_install_announced_firmware(
     assert any(pct is not None and pct < 50 for pct in progress)
     assert any(pct is not None and pct > 50 for pct in progress)
     assert all(version == INSTALLED for running, _, version in seen if running)
-    assert ota_entry.runtime_data.state.firmware_version == NEW
+    assert ota_entry.runtime_data.coordinator.state.firmware_version == NEW
 
 
 async def test_name_given_with_the_offer(
@@ -217,7 +217,7 @@ async def test_refused_by_a_busy_printer(
     hass: HomeAssistant, ota_entry: MockConfigEntry, ota_printer: KobraSimulator
 ) -> None:
     """The printer's refusal is a translated error and the offer stays."""
-    coordinator: KobraCoordinator = ota_entry.runtime_data
+    coordinator: KobraCoordinator = ota_entry.runtime_data.coordinator
     await ota_printer.set_other_work(True)
     await wait_until(lambda: coordinator.state.status is MachineStatus.BUSY)
     await announce(hass)

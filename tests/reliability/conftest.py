@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.anycubic_kobra2 import coordinator as coordinator_module
+from custom_components.anycubic_kobra2 import link as link_module
 from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AnyBroker
 from tests.integration.common import sim_config
@@ -33,9 +33,9 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture(autouse=True)
 def fast_link(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shorten keepalive and reconnect backoff for every client the integration makes."""
-    monkeypatch.setattr(coordinator_module, "KEEPALIVE", KEEPALIVE)
-    monkeypatch.setattr(coordinator_module, "RECONNECT_MIN_BACKOFF", MIN_BACKOFF)
-    monkeypatch.setattr(coordinator_module, "RECONNECT_MAX_BACKOFF", MAX_BACKOFF)
+    monkeypatch.setattr(link_module, "KEEPALIVE", KEEPALIVE)
+    monkeypatch.setattr(link_module, "RECONNECT_MIN_BACKOFF", MIN_BACKOFF)
+    monkeypatch.setattr(link_module, "RECONNECT_MAX_BACKOFF", MAX_BACKOFF)
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ async def test_r01_broker_restart_mid_session(
     assert time.monotonic() - restarted <= MAX_BACKOFF + 1.0
     # Recovered in place: same entry, coordinator and client, no reload.
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is coordinator
+    assert entry.runtime_data.coordinator is coordinator
     assert coordinator.client is client
     # Asked for everything again once the printer is back on the broker.
     await wait_until(lambda: all(cmd in commands_received(sim) for cmd in FULL_STATE))
@@ -214,7 +214,7 @@ async def test_r02_half_open_link(
     assert detected <= 2 * KEEPALIVE + 1.0
     await wait_until(lambda: available(hass, NOZZLE), timeout=MAX_BACKOFF + 3.0)
     assert coordinator.client.connected
-    assert entry.runtime_data is coordinator
+    assert entry.runtime_data.coordinator is coordinator
     lost, back = availability_logs(info_logs)
     assert (len(lost), len(back)) == (1, 1)
     assert problems(info_logs) == []
@@ -259,7 +259,7 @@ async def test_r03_broker_down_at_setup(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await wait_until(lambda: entry.state is ConfigEntryState.LOADED)
     assert len(attempts) == 3
-    assert entry.runtime_data.client.connected
+    assert entry.runtime_data.coordinator.client.connected
 
 
 # --- 4 ---------------------------------------------------------------------------------------
@@ -351,7 +351,7 @@ async def test_r05_last_will(
     await publish(broker.port, will_topic, last_will("offline"), retain=True)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    reloaded = entry.runtime_data
+    reloaded = entry.runtime_data.coordinator
     await wait_until(lambda: reloaded.client.connected and reloaded.state.online is False)
     assert state_of(hass, NOZZLE) == STATE_UNAVAILABLE
     assert state_of(hass, ONLINE) == STATE_OFF
@@ -373,7 +373,7 @@ async def test_r16_unload_reload_stop_are_clean(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client_id = coordinator.client.client_id
     await wait_until(lambda: established_clients(broker.port) == 1)
 
@@ -381,9 +381,9 @@ async def test_r16_unload_reload_stop_are_clean(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert time.monotonic() - started < 2.0
-    assert entry.runtime_data is not coordinator
+    assert entry.runtime_data.coordinator is not coordinator
     assert not coordinator.client.connected
-    await wait_until(lambda: entry.runtime_data.client.connected)
+    await wait_until(lambda: entry.runtime_data.coordinator.client.connected)
     await asyncio.sleep(0.3)
     assert established_clients(broker.port) == 1
     assert log.connected(client_id) == [client_id, client_id]
@@ -404,7 +404,7 @@ async def test_r16_unload_reload_stop_are_clean(
     # Home Assistant stopping, again with the broker hung.
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    stopping = entry.runtime_data
+    stopping = entry.runtime_data.coordinator
     assert stopping.client.connected
     broker.freeze()
     try:
@@ -453,13 +453,13 @@ async def test_r16_reload_with_a_hung_broker(
     finally:
         broker.thaw()
     assert reload_time < 2.0
-    after = entry.runtime_data
+    after = entry.runtime_data.coordinator
     assert after is not before
     assert not after.client.connected
 
     await wait_until(lambda: available(hass, NOZZLE), timeout=MAX_BACKOFF + 15.0)
     await wait_until(lambda: set(FULL_STATE) <= set(commands_received(sim)))
-    assert entry.runtime_data is after
+    assert entry.runtime_data.coordinator is after
     await asyncio.sleep(0.5)
     # Ours and the simulated printer's; the attempts given up while frozen are gone.
     assert established_clients(broker.port) == 2
@@ -485,12 +485,12 @@ async def test_r17_client_id(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    client_id = entry.runtime_data.client.client_id
+    client_id = entry.runtime_data.coordinator.client.client_id
     assert re.fullmatch(r"[0-9a-zA-Z]{1,23}", client_id)
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.runtime_data.client.client_id == client_id
+    assert entry.runtime_data.coordinator.client.client_id == client_id
     # A second printer on the same broker.
     other_id = "0123456789abcdef0123456789abcdef"
     other = MockConfigEntry(
@@ -500,7 +500,7 @@ async def test_r17_client_id(
         data={**entry_data(broker), CONF_PRINTER_ID: other_id},
     )
     await setup_entry(hass, other)
-    other_client = other.runtime_data.client.client_id
+    other_client = other.runtime_data.coordinator.client.client_id
     assert re.fullmatch(r"[0-9a-zA-Z]{1,23}", other_client)
     assert other_client != client_id
     await wait_until(lambda: established_clients(broker.port) == 2)
@@ -547,7 +547,9 @@ async def test_r17_client_id(
     assert "another client may be using the client id" in warnings[0]
 
     # Once the other client is gone, the integration holds the connection again.
-    await wait_until(lambda: entry.runtime_data.client.connected, timeout=MAX_BACKOFF + 2)
+    await wait_until(
+        lambda: entry.runtime_data.coordinator.client.connected, timeout=MAX_BACKOFF + 2
+    )
     assert established_clients(broker.port) == 1
 
 
@@ -568,7 +570,7 @@ async def test_r19_unexpected_exception_in_the_loop(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client = coordinator.client
     client_id = client.client_id
     topic = f"{REPORT_BASE}/tempature/report"

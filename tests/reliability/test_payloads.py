@@ -142,7 +142,7 @@ async def test_r13_malformed_payloads(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client_id = coordinator.client.client_id
     await publish(broker.port, TOPIC, temperature_report(30, bed=20))
     await wait_until(lambda: state_of(hass, NOZZLE) == "30.0")
@@ -279,7 +279,7 @@ async def test_r15_flood_of_10000_reports(
     broker = await make_mosquitto()
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client = coordinator.client
     await wait_until(lambda: client.connected)
     seen: list[float | None] = []

@@ -360,6 +360,11 @@ def report_version() -> Command:
     return Command(TYPE_OTA, "reportVersion")
 
 
+def full_state_queries() -> tuple[Command, ...]:
+    """Return the queries that together make the printer report everything it can tell."""
+    return (query_status(), query_print(), query_settings(), report_version())
+
+
 def ota_update(
     url: str, md5: str, version: str, size: int, name: str, *, force: bool = False
 ) -> Command:

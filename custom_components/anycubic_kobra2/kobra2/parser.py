@@ -50,6 +50,7 @@ from .models import (
     TemperatureReport,
     UnknownReport,
 )
+from .paths import join_path
 
 try:
     import orjson as _orjson
@@ -430,11 +431,6 @@ def _slice_param(ctx: _Context) -> SliceParamReport:
     )
 
 
-def _join(folder: str, name: str) -> str:
-    """Join a folder and a file name into a printer path."""
-    return f"{folder}{name}" if folder.endswith("/") else f"{folder}/{name}"
-
-
 def _file_list(ctx: _Context) -> FileListReport:
     """Build a FileListReport; records without a usable name are skipped."""
     data = ctx.data
@@ -452,7 +448,7 @@ def _file_list(ctx: _Context) -> FileListReport:
         entries.append(
             FileEntry(
                 name=name,
-                path=_join(folder, name),
+                path=join_path(folder, name),
                 size=_as_int(record.get("size"), low=0),
                 modified=_as_epoch(record.get("timestamp")),
                 is_dir=_as_bool(record.get("is_dir")) or False,
