@@ -304,8 +304,3 @@ def async_setup_entry_assist(hass: HomeAssistant, entry: KobraConfigEntry) -> No
     if (sentences := hass.data.get(DATA_ASSIST)) is None:
         sentences = hass.data[DATA_ASSIST] = AssistSentences(hass)
     entry.async_on_unload(sentences.async_add(coordinator))
-
-
-def sentences_for(action: str, name: str) -> list[str]:
-    """Return the sentence templates naming one printer (for documentation and tests)."""
-    return [s.replace("{name}", name) for s in _NAMED[action]]

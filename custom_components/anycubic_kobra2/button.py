@@ -12,9 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import LOGGER
 from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity, KobraFileEntity
-from .kobra2 import commands
-from .kobra2.commands import Command
-from .kobra2.models import Storage
+from .kobra2 import Command, Storage, commands
 
 PARALLEL_UPDATES = 1
 

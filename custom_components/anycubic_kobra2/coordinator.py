@@ -29,22 +29,21 @@ from .const import (
 )
 from .data import KobraConfigEntry, KobraData
 from .devices import PrinterDevice
-from .kobra2 import commands
-from .kobra2.client import KobraClient
-from .kobra2.commands import Command
-from .kobra2.const import valid_model_id, valid_printer_id
-from .kobra2.exceptions import (
+from .kobra2 import (
+    Command,
     KobraAuthError,
+    KobraClient,
     KobraConnectionError,
     KobraError,
-)
-from .kobra2.models import (
     OnlineReport,
+    PrinterState,
     PrintReport,
     Report,
     TopicStyle,
+    commands,
+    valid_model_id,
+    valid_printer_id,
 )
-from .kobra2.state import PrinterState
 from .link import make_link
 from .throttle import EntityUpdateThrottle
 

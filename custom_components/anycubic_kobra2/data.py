@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
-from .kobra2.models import PrintJob
-from .kobra2.state import PrinterState
+from .kobra2 import PrinterState, PrintJob
 
 if TYPE_CHECKING:
     from .coordinator import KobraCoordinator

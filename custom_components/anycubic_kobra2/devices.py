@@ -7,7 +7,7 @@ from homeassistant.helpers import device_registry as dr
 
 from .const import CONF_MODEL_ID, CONF_PRINTER_ID, DOMAIN, LOGGER, MANUFACTURER
 from .data import KobraConfigEntry
-from .kobra2.const import MODEL_NAMES
+from .kobra2 import MODEL_NAMES
 
 
 class PrinterDevice:

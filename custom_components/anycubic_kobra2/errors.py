@@ -6,12 +6,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import DOMAIN
-from .kobra2.exceptions import (
-    KobraCommandError,
-    KobraError,
-    KobraNotConnectedError,
-    KobraTimeoutError,
-)
+from .kobra2 import KobraCommandError, KobraError, KobraNotConnectedError, KobraTimeoutError
 
 
 def not_connected() -> HomeAssistantError:

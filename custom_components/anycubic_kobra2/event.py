@@ -9,8 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import KobraCoordinator
 from .data import KobraConfigEntry
 from .entity import KobraEntity
-from .kobra2.events import EVENT_TYPES, PrintEventTracker
-from .kobra2.models import PrintReport, Report
+from .kobra2 import EVENT_TYPES, PrintEventTracker, PrintReport, Report
 
 PARALLEL_UPDATES = 0
 

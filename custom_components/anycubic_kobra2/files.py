@@ -14,10 +14,19 @@ from . import sources
 from .const import COMMAND_TIMEOUT, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator
 from .file_share import async_get_file_share, file_url
-from .kobra2 import commands
-from .kobra2.commands import Command
-from .kobra2.models import FileEntry, MachineStatus, PrintPhase, PrintReport, Report, Storage
-from .kobra2.paths import join_path, normalize_path, parent_path
+from .kobra2 import (
+    Command,
+    FileEntry,
+    MachineStatus,
+    PrintPhase,
+    PrintReport,
+    Report,
+    Storage,
+    commands,
+    join_path,
+    normalize_path,
+    parent_path,
+)
 from .repairs import RepairMonitor
 
 # Seconds a printer download may go without a single report before the action gives up waiting.

@@ -8,10 +8,15 @@ from urllib.parse import urlsplit
 
 from homeassistant.core import CALLBACK_TYPE, callback
 
-from .kobra2 import commands
-from .kobra2.commands import Command
-from .kobra2.firmware import ota_active, ota_percentage
-from .kobra2.models import FirmwareReport, OtaProgressReport, Report
+from .kobra2 import (
+    Command,
+    FirmwareReport,
+    OtaProgressReport,
+    Report,
+    commands,
+    ota_active,
+    ota_percentage,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

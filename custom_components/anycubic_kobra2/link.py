@@ -20,10 +20,8 @@ from .const import (
     TRANSPORT_HA_MQTT,
 )
 from .data import KobraConfigEntry
-from .kobra2.client import BrokerConfig, KobraClient
-from .kobra2.exceptions import KobraAuthError
-from .kobra2.models import Report, TopicStyle
-from .transport import HaMqttTransport
+from .ha_mqtt import HaMqttLink
+from .kobra2 import BrokerConfig, KobraAuthError, KobraClient, KobraLink, Report, TopicStyle
 
 # Link timing. Module attributes (read when a link is made) so tests can shorten them.
 # Keepalive bounds how long a half-open link (broker or network hung) goes unnoticed:
@@ -65,13 +63,13 @@ def make_link(
     on_report: Callable[[Report], None],
     on_connection: Callable[[bool], None],
     on_auth_failed: Callable[[KobraAuthError], None],
-) -> KobraClient | HaMqttTransport:
+) -> KobraLink:
     """Return the entry's (not yet connected) link to its printer."""
     model_id: str = entry.data[CONF_MODEL_ID]
     printer_id: str = entry.data[CONF_PRINTER_ID]
     if entry.data.get(CONF_TRANSPORT) == TRANSPORT_HA_MQTT:
         # Home Assistant's MQTT integration owns the connection (and its credentials).
-        return HaMqttTransport(
+        return HaMqttLink(
             hass,
             model_id,
             printer_id,

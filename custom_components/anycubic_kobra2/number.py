@@ -17,9 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import KobraCoordinator
 from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
-from .kobra2 import commands
-from .kobra2.commands import Command
-from .kobra2.const import ModelLimits, model_limits
+from .kobra2 import Command, ModelLimits, commands, model_limits
 
 PARALLEL_UPDATES = 1
 

@@ -19,10 +19,18 @@ from .compat import vol
 from .const import CONF_MODEL_ID, CONF_PRINTER_ID, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator
 from .data import KobraConfigEntry
-from .kobra2.commands import Command
-from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
-from .kobra2.firmware import firmware_checks_url, host_passes_url_check
-from .kobra2.models import ACTIVE_PHASES, PrintPhase, PrintReport, Report
+from .kobra2 import (
+    ACTIVE_PHASES,
+    MODEL_NAMES,
+    Command,
+    PrintPhase,
+    PrintReport,
+    Report,
+    firmware_checks_url,
+    host_passes_url_check,
+    normalize_printer_id,
+    valid_printer_id,
+)
 
 if TYPE_CHECKING:
     # Home Assistant 2026 types repair flow results apart; before, they were plain flow results.

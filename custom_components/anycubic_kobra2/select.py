@@ -9,10 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity, KobraFileEntity
-from .kobra2 import commands
-from .kobra2.commands import Command
-from .kobra2.models import SpeedMode, Storage
-from .kobra2.state import SPEED_MODE_OPTIONS
+from .kobra2 import SPEED_MODE_OPTIONS, Command, SpeedMode, Storage, commands
 
 PARALLEL_UPDATES = 1
 

@@ -14,7 +14,7 @@ from .const import DOMAIN
 from .data import KobraConfigEntry, KobraRuntimeData
 from .files import FileBrowser, entry_as_dict
 from .firmware import FirmwareOffer
-from .kobra2.models import Storage
+from .kobra2 import Storage
 
 ATTR_DEVICE_ID: Final = "device_id"
 ATTR_STORAGE: Final = "storage"

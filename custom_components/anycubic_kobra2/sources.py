@@ -14,7 +14,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import raise_if_invalid_path
 
 from .const import DOMAIN
-from .kobra2.paths import is_gcode_name
+from .kobra2 import is_gcode_name
 
 # A Kobra 2 has printed a 300 MB file from a URL (protocol doc §7); 1 GiB leaves room while
 # still stopping Home Assistant from hashing or serving something absurd.

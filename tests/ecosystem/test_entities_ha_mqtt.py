@@ -26,7 +26,7 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
     TRANSPORT_HA_MQTT,
 )
-from custom_components.anycubic_kobra2.transport import HaMqttTransport
+from custom_components.anycubic_kobra2.ha_mqtt import HaMqttLink
 from tests.helpers.brokers import AmqttBroker
 from tests.integration.common import MODEL_ID, PRINTER_ID, TITLE
 from tests.integration.conftest import (  # noqa: F401  (fixtures the re-collected tests use)
@@ -103,5 +103,5 @@ async def test_runs_on_home_assistants_mqtt(
     init_integration: MockConfigEntry,  # noqa: F811  (the fixture imported above)
 ) -> None:
     """The entry under test really uses Home Assistant's MQTT connection."""
-    assert isinstance(init_integration.runtime_data.coordinator.client, HaMqttTransport)
+    assert isinstance(init_integration.runtime_data.coordinator.client, HaMqttLink)
     assert init_integration.runtime_data.coordinator.client.connected

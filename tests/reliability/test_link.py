@@ -33,7 +33,7 @@ from custom_components.anycubic_kobra2.const import (
     SETUP_CONNECT_TIMEOUT,
 )
 from custom_components.anycubic_kobra2.kobra2 import (
-    client as client_module,
+    _aiomqtt as aiomqtt_patches,
     routing as routing_module,
 )
 from custom_components.anycubic_kobra2.kobra2.models import Report, TemperatureReport
@@ -98,13 +98,13 @@ def temperatures(coordinator: Any) -> list[float | None]:
 def count_connection_attempts(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the time of every connection attempt the integration makes (they still happen)."""
     attempts: list[float] = []
-    real_open = client_module._open_client  # noqa: SLF001
+    real_open = aiomqtt_patches.open_client
 
     async def counting_open(*args: Any, **kwargs: Any) -> Any:
         attempts.append(time.monotonic())
         return await real_open(*args, **kwargs)
 
-    monkeypatch.setattr(client_module, "_open_client", counting_open)
+    monkeypatch.setattr(aiomqtt_patches, "open_client", counting_open)
     return attempts
 
 
