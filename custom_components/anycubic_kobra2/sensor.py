@@ -24,17 +24,16 @@ from homeassistant.helpers.typing import StateType
 
 from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
-from .kobra2.state import PRINT_STATES, SPEED_MODE_OPTIONS
+from .kobra2 import PRINT_STATES, SPEED_MODE_OPTIONS
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class KobraSensorEntityDescription(SensorEntityDescription):
-    """A Kobra 2 sensor: how to read it and when its value means something."""
+    """A Kobra 2 sensor: how to read it (None, shown as unknown, when the printer gives no value)."""
 
     value_fn: Callable[[KobraData], StateType | datetime]
-    available_fn: Callable[[KobraData], bool] = lambda _: True
 
 
 SENSORS: tuple[KobraSensorEntityDescription, ...] = (
@@ -100,17 +99,15 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTime.MINUTES,
-        value_fn=lambda data: data.job.remain_time_min if data.job else None,
-        available_fn=lambda data: (
-            data.state.job_active and data.job is not None and data.job.remain_time_min is not None
+        value_fn=lambda data: (
+            data.job.remain_time_min if data.state.job_active and data.job else None
         ),
     ),
     KobraSensorEntityDescription(
         key="estimated_finish",
         translation_key="estimated_finish",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: data.estimated_finish,
-        available_fn=lambda data: data.state.job_active and data.estimated_finish is not None,
+        value_fn=lambda data: data.estimated_finish if data.state.job_active else None,
     ),
     KobraSensorEntityDescription(
         key="current_file",
@@ -131,13 +128,11 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         translation_key="current_layer",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.job.curr_layer if data.job else None,
-        available_fn=lambda data: data.job is not None and data.job.curr_layer is not None,
     ),
     KobraSensorEntityDescription(
         key="total_layers",
         translation_key="total_layers",
         value_fn=lambda data: data.job.total_layers if data.job else None,
-        available_fn=lambda data: data.job is not None and data.job.total_layers is not None,
     ),
     KobraSensorEntityDescription(
         key="fan_speed",
@@ -189,11 +184,6 @@ class KobraSensorEntity(KobraEntity, SensorEntity):
     """A sensor fed by the printer's reports."""
 
     entity_description: KobraSensorEntityDescription
-
-    @property
-    def available(self) -> bool:
-        """Return whether the printer is live and the value means something."""
-        return super().available and self.entity_description.available_fn(self.coordinator.data)
 
     @property
     def native_value(self) -> StateType | datetime:
