@@ -5,9 +5,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, override
 
-from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -24,16 +23,11 @@ from .const import (
     DEFAULT_STALE_TIMEOUT,
     DOMAIN,
     LOGGER,
-    SETUP_BROKER_ANSWER_TIMEOUT,
-    SETUP_CONNECT_TIMEOUT,
 )
 from .data import KobraConfigEntry, KobraData
 from .devices import PrinterDevice
 from .kobra2 import (
     Command,
-    KobraAuthError,
-    KobraClient,
-    KobraConnectionError,
     KobraError,
     OnlineReport,
     PrinterState,
@@ -44,7 +38,8 @@ from .kobra2 import (
     valid_model_id,
     valid_printer_id,
 )
-from .link import make_link
+from .link import async_connect_for_setup, make_link
+from .listeners import ReportListeners
 from .throttle import EntityUpdateThrottle
 
 
@@ -94,8 +89,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._stale_armed_at = 0.0
         self._background: set[asyncio.Task[None]] = set()
-        self._report_listeners: list[Callable[[Report], None]] = []
-        self._listener_errors: set[tuple[int, str]] = set()
+        self._report_listeners = ReportListeners()
         self._device: PrinterDevice | None = None
 
     @property
@@ -116,38 +110,9 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     @override
     async def _async_setup(self) -> None:
         """Connect once, so a dead broker or bad credentials fail the setup."""
-        entry = self.config_entry
-        placeholders = {
-            "host": entry.data.get(CONF_HOST) or "Home Assistant's MQTT broker",
-            "port": str(entry.data.get(CONF_PORT, "")),
-        }
-        direct = isinstance(self.client, KobraClient)
-        try:
-            async with asyncio.timeout(
-                SETUP_BROKER_ANSWER_TIMEOUT if direct else SETUP_CONNECT_TIMEOUT
-            ):
-                await self.client.connect()
-        except TimeoutError as err:
-            if not direct:
-                raise errors.cannot_connect(placeholders, err) from err
-            # The broker took the connection but has not answered (hung, or busy starting):
-            # an outage like any later one. Entities start unavailable and the client's
-            # loop keeps trying; refused connections and bad credentials still fail setup.
-            LOGGER.info(
-                "MQTT broker %s:%s has not answered within %s s; connecting in the background",
-                entry.data.get(CONF_HOST),
-                entry.data.get(CONF_PORT),
-                SETUP_BROKER_ANSWER_TIMEOUT,
-            )
+        if not await async_connect_for_setup(self.client, self.config_entry):
+            # Not answered yet: the link keeps trying, and its first connection is a new one.
             self._refresh_on_connect = True
-        except KobraAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_auth",
-                translation_placeholders=placeholders,
-            ) from err
-        except KobraConnectionError as err:
-            raise errors.cannot_connect(placeholders, err) from err
 
     @override
     async def _async_update_data(self) -> KobraData:
@@ -185,11 +150,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         if isinstance(report, PrintReport):
             self.data.track_finish(dt_util.utcnow())
         self._mark_fresh()
-        for listener in list(self._report_listeners):
-            try:
-                listener(report)
-            except Exception as err:  # one faulty listener must not stop the others
-                self._log_listener_error(listener, err)
+        self._report_listeners.notify(report)
         if (came_online or recovered) and self._refresh_on_connect:
             # Back after power loss or silence: values may have moved on meanwhile.
             self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
@@ -200,26 +161,10 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         else:
             self._throttle.schedule()
 
-    def _log_listener_error(self, listener: Callable[[Report], None], err: Exception) -> None:
-        """Log a failing report listener with its traceback once per kind of error."""
-        key = (id(listener), type(err).__qualname__)
-        if key in self._listener_errors:
-            LOGGER.debug("Error in a report listener again: %r", err)
-            return
-        self._listener_errors.add(key)
-        LOGGER.error("Error in a report listener", exc_info=err)
-
     @callback
     def async_add_report_listener(self, listener: Callable[[Report], None]) -> CALLBACK_TYPE:
         """Call listener with every report after it was applied; return the remover."""
-        self._report_listeners.append(listener)
-
-        @callback
-        def remove() -> None:
-            """Stop calling the listener."""
-            self._report_listeners.remove(listener)
-
-        return remove
+        return self._report_listeners.add(listener)
 
     @callback
     def _mark_fresh(self) -> None:

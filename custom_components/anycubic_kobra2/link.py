@@ -1,13 +1,16 @@
-"""The printer link of a config entry: a KobraClient to its own broker, or Home Assistant's MQTT."""
+"""The printer link of a config entry: a KobraClient to its own broker, or Home Assistant's MQTT; setup's connect."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 
+from . import errors
 from .const import (
     CONF_CA_CERT,
     CONF_CLIENT_CERT,
@@ -17,11 +20,23 @@ from .const import (
     CONF_TLS,
     CONF_TRANSPORT,
     DEFAULT_PORT,
+    DOMAIN,
+    LOGGER,
+    SETUP_BROKER_ANSWER_TIMEOUT,
+    SETUP_CONNECT_TIMEOUT,
     TRANSPORT_HA_MQTT,
 )
 from .data import KobraConfigEntry
 from .ha_mqtt import HaMqttLink
-from .kobra2 import BrokerConfig, KobraAuthError, KobraClient, KobraLink, Report, TopicStyle
+from .kobra2 import (
+    BrokerConfig,
+    KobraAuthError,
+    KobraClient,
+    KobraConnectionError,
+    KobraLink,
+    Report,
+    TopicStyle,
+)
 
 # Link timing. Module attributes (read when a link is made) so tests can shorten them.
 # Keepalive bounds how long a half-open link (broker or network hung) goes unnoticed:
@@ -91,3 +106,43 @@ def make_link(
         # Availability changes are logged by the coordinator, once per transition.
         log_outages=False,
     )
+
+
+async def async_connect_for_setup(link: KobraLink, entry: KobraConfigEntry) -> bool:
+    """Connect the link once for setup; return False when the broker has not answered yet.
+
+    Bad credentials raise ConfigEntryAuthFailed, a refused or failed connection raises the
+    UpdateFailed that sends setup into Home Assistant's retry schedule.
+    """
+    placeholders = {
+        "host": entry.data.get(CONF_HOST) or "Home Assistant's MQTT broker",
+        "port": str(entry.data.get(CONF_PORT, "")),
+    }
+    direct = isinstance(link, KobraClient)
+    try:
+        async with asyncio.timeout(
+            SETUP_BROKER_ANSWER_TIMEOUT if direct else SETUP_CONNECT_TIMEOUT
+        ):
+            await link.connect()
+    except TimeoutError as err:
+        if not direct:
+            raise errors.cannot_connect(placeholders, err) from err
+        # The broker took the connection but has not answered (hung, or busy starting):
+        # an outage like any later one. Entities start unavailable and the client's
+        # loop keeps trying; refused connections and bad credentials still fail setup.
+        LOGGER.info(
+            "MQTT broker %s:%s has not answered within %s s; connecting in the background",
+            entry.data.get(CONF_HOST),
+            entry.data.get(CONF_PORT),
+            SETUP_BROKER_ANSWER_TIMEOUT,
+        )
+        return False
+    except KobraAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="invalid_auth",
+            translation_placeholders=placeholders,
+        ) from err
+    except KobraConnectionError as err:
+        raise errors.cannot_connect(placeholders, err) from err
+    return True
