@@ -7,7 +7,10 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import assist, devices, repairs
 from .const import DOMAIN
-from .coordinator import KobraConfigEntry, KobraCoordinator
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry, KobraRuntimeData
+from .files import FileBrowser
+from .firmware import FirmwareTracker
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -33,7 +36,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> boo
     """Connect to the broker, then hand the printer's reports to the platforms."""
     coordinator = KobraCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+    monitor = await repairs.async_create_monitor(hass, coordinator)
+    runtime = entry.runtime_data = KobraRuntimeData(
+        coordinator=coordinator,
+        files=FileBrowser(coordinator, monitor),
+        firmware=FirmwareTracker(),
+        repairs=monitor,
+    )
+    entry.async_on_unload(coordinator.async_add_report_listener(runtime.firmware.handle_report))
+    entry.async_on_unload(runtime.files.async_start())
     coordinator.async_register_device()
     devices.async_remove_stale_devices(hass, entry)
     coordinator.async_start()
@@ -45,7 +56,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> boo
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop))
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    await repairs.async_setup_entry_repairs(hass, entry)
+    entry.async_on_unload(runtime.repairs.async_start())
     # After the platforms: the aliases go on entities that now exist.
     assist.async_setup_entry_assist(hass, entry)
     return True
@@ -70,5 +81,5 @@ async def async_remove_config_entry_device(
 
 async def _async_entry_updated(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
     """Reload when the options changed (data changes reload through their flows)."""
-    if entry.runtime_data.options_changed(entry.options):
+    if entry.runtime_data.coordinator.options_changed(entry.options):
         hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -34,7 +34,8 @@ from homeassistant.helpers.trigger import async_initialize_triggers, async_valid
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
-from .coordinator import KobraConfigEntry, KobraCoordinator
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry
 
 CONVERSATION: Final = "conversation"
 
@@ -342,13 +343,8 @@ def async_suggest_aliases(hass: HomeAssistant, coordinator: KobraCoordinator) ->
 @callback
 def async_setup_entry_assist(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
     """Offer the entry's printer to Assist (sentences and aliases) until it unloads."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     async_suggest_aliases(hass, coordinator)
     if (sentences := hass.data.get(DATA_ASSIST)) is None:
         sentences = hass.data[DATA_ASSIST] = AssistSentences(hass)
     entry.async_on_unload(sentences.async_add(coordinator))
-
-
-def sentences_for(action: str, name: str) -> list[str]:
-    """Return the sentence templates naming one printer (for documentation and tests)."""
-    return [s.replace("{name}", name) for s in _NAMED[action]]

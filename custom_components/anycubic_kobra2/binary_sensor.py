@@ -13,7 +13,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import KobraConfigEntry, KobraCoordinator, KobraData, job_active
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
 
 PARALLEL_UPDATES = 0
@@ -41,7 +42,7 @@ BINARY_SENSORS: tuple[KobraBinarySensorEntityDescription, ...] = (
         key="printing",
         translation_key="printing",
         device_class=BinarySensorDeviceClass.RUNNING,
-        is_on_fn=lambda data: job_active(data.state),
+        is_on_fn=lambda data: data.state.job_active,
     ),
 )
 
@@ -52,7 +53,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of a printer."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     async_add_entities(
         KobraBinarySensorEntity(coordinator, description) for description in BINARY_SENSORS
     )

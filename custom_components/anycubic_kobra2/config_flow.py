@@ -8,9 +8,6 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNA
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -27,32 +24,32 @@ from .const import (
     CONF_CLIENT_CERT,
     CONF_CLIENT_KEY,
     CONF_MODEL_ID,
-    CONF_POLL_INTERVAL,
     CONF_PRINTER_ID,
-    CONF_STALE_TIMEOUT,
     CONF_TLS,
-    CONF_TOPIC_STYLE,
     CONF_TRANSPORT,
-    DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
-    DEFAULT_STALE_TIMEOUT,
     DISCOVERY_TIMEOUT,
     DOMAIN,
     LOGGER,
     MANUAL_ENTRY,
-    MAX_POLL_INTERVAL,
-    MAX_STALE_TIMEOUT,
-    MIN_POLL_INTERVAL,
-    MIN_STALE_TIMEOUT,
     TRANSPORT_HA_MQTT,
 )
-from .coordinator import KobraConfigEntry, broker_config
-from .kobra2.client import DiscoveredPrinter, KobraClient, build_ssl_context, discover
-from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
-from .kobra2.exceptions import KobraAuthError, KobraConnectionError
-from .kobra2.models import TopicStyle
-from .kobra2.parser import parse_topic
-from .transport import async_discover as async_discover_ha_mqtt, ha_mqtt_available
+from .data import KobraConfigEntry
+from .ha_mqtt import async_discover as async_discover_ha_mqtt, ha_mqtt_available
+from .kobra2 import (
+    MODEL_NAMES,
+    DiscoveredPrinter,
+    KobraAuthError,
+    KobraClient,
+    KobraConnectionError,
+    build_ssl_context,
+    discover,
+    normalize_printer_id,
+    parse_topic,
+    valid_printer_id,
+)
+from .link import broker_config
+from .options_flow import KobraOptionsFlow
 
 SECTION_SECURITY = "security"
 SECURITY_KEYS = (CONF_TLS, CONF_VERIFY_SSL, CONF_CA_CERT, CONF_CLIENT_CERT, CONF_CLIENT_KEY)
@@ -389,58 +386,3 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"name": entry.title},
             errors=errors,
         )
-
-
-class KobraOptionsFlow(OptionsFlow):
-    """Tune polling, staleness and the command topic."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the options."""
-        if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
-                    CONF_STALE_TIMEOUT: int(user_input[CONF_STALE_TIMEOUT]),
-                    CONF_TOPIC_STYLE: user_input[CONF_TOPIC_STYLE],
-                }
-            )
-        options = self.config_entry.options
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_POLL_INTERVAL,
-                    default=options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_POLL_INTERVAL,
-                        max=MAX_POLL_INTERVAL,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(
-                    CONF_STALE_TIMEOUT,
-                    default=options.get(CONF_STALE_TIMEOUT, DEFAULT_STALE_TIMEOUT),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_STALE_TIMEOUT,
-                        max=MAX_STALE_TIMEOUT,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(
-                    CONF_TOPIC_STYLE,
-                    default=options.get(CONF_TOPIC_STYLE, TopicStyle.TYPE.value),
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[style.value for style in TopicStyle],
-                        translation_key=CONF_TOPIC_STYLE,
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                ),
-            }
-        )
-        return self.async_show_form(step_id="init", data_schema=schema)

@@ -1,6 +1,5 @@
 """Constants of the Anycubic Kobra 2 integration."""
 
-from datetime import timedelta
 import logging
 from typing import Final
 
@@ -26,7 +25,6 @@ TRANSPORT_BROKER: Final = "broker"
 TRANSPORT_HA_MQTT: Final = "ha_mqtt"
 
 DEFAULT_PORT: Final = 1883
-DEFAULT_TLS_PORT: Final = 8883
 # The printer pushes temperatures every few seconds even when idle, so a minute of
 # silence already means something is wrong; polling then asks for a full report.
 DEFAULT_POLL_INTERVAL: Final = 60
@@ -48,5 +46,3 @@ SETUP_BROKER_ANSWER_TIMEOUT: Final = 1.0
 COMMAND_TIMEOUT: Final = 10.0
 
 MANUAL_ENTRY: Final = "manual"
-
-FIRST_POLL_DELAY: Final = timedelta(seconds=0)

@@ -1,12 +1,42 @@
-"""Device registry housekeeping: stale printer devices and removing devices by hand."""
+"""The printer's device: created at setup, firmware version kept current, stale devices, removal by hand."""
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .const import CONF_PRINTER_ID, DOMAIN, LOGGER
-from .coordinator import KobraConfigEntry
+from .const import CONF_MODEL_ID, CONF_PRINTER_ID, DOMAIN, LOGGER, MANUFACTURER
+from .data import KobraConfigEntry
+from .kobra2 import MODEL_NAMES
+
+
+class PrinterDevice:
+    """The printer's device entry, so it exists even before the printer reports."""
+
+    def __init__(self, hass: HomeAssistant, entry: KobraConfigEntry) -> None:
+        """Create (or find) the device of the entry's printer."""
+        self._hass = hass
+        model_id: str = entry.data[CONF_MODEL_ID]
+        printer_id: str = entry.data[CONF_PRINTER_ID]
+        device = dr.async_get(hass).async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={(DOMAIN, printer_id)},
+            manufacturer=MANUFACTURER,
+            model=MODEL_NAMES.get(model_id, model_id),
+            model_id=model_id,
+            name=entry.title,
+            serial_number=printer_id,
+        )
+        self._device_id = device.id
+        self._sw_version = device.sw_version
+
+    @callback
+    def async_sync_firmware(self, version: str | None) -> None:
+        """Copy the firmware version from the printer's version report to the device."""
+        if version is None or version == self._sw_version:
+            return
+        dr.async_get(self._hass).async_update_device(self._device_id, sw_version=version)
+        self._sw_version = version
 
 
 def _is_current_printer(entry: KobraConfigEntry, device: dr.DeviceEntry) -> bool:

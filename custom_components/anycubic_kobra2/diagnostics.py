@@ -8,7 +8,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_CA_CERT, CONF_CLIENT_CERT, CONF_CLIENT_KEY, CONF_PRINTER_ID
-from .coordinator import KobraConfigEntry
+from .data import KobraConfigEntry
 
 TO_REDACT = {
     CONF_HOST,
@@ -28,7 +28,7 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: KobraConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     state = asdict(coordinator.state)
     # A monotonic clock value means nothing outside this process.
     state.pop("last_report", None)

@@ -9,6 +9,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import KobraCoordinator
+from .files import FileBrowser
 
 
 class KobraEntity(CoordinatorEntity[KobraCoordinator]):
@@ -54,3 +55,22 @@ class KobraEntity(CoordinatorEntity[KobraCoordinator]):
             self.extra_state_attributes,
             self.capability_attributes,
         )
+
+
+class KobraFileEntity(KobraEntity):
+    """An entity that also follows the printer's file browser."""
+
+    def __init__(
+        self,
+        coordinator: KobraCoordinator,
+        browser: FileBrowser,
+        description: EntityDescription,
+    ) -> None:
+        """Bind the entity to the printer and its file browser."""
+        super().__init__(coordinator, description)
+        self._browser = browser
+
+    async def async_added_to_hass(self) -> None:
+        """Also write the state when a listing or a selection changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._browser.async_add_listener(self.async_write_ha_state))

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
 from urllib.parse import urlsplit
-from weakref import WeakKeyDictionary
 
 from homeassistant.core import CALLBACK_TYPE, callback
 
-from .coordinator import KobraCoordinator
-from .kobra2 import commands
-from .kobra2.commands import Command
-from .kobra2.models import FirmwareReport, OtaProgressReport, Report
-
-# `ota/update` report states while an update runs; anything else (e.g. "failed") ends it.
-OTA_ACTIVE_STATES: Final = frozenset({"start", "downloading", "updating"})
+from .kobra2 import (
+    Command,
+    FirmwareReport,
+    OtaProgressReport,
+    Report,
+    commands,
+    ota_active,
+    ota_percentage,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,10 +46,7 @@ class FirmwareOffer:
 
 @dataclass(slots=True)
 class FirmwareTracker:
-    """The printer's pending offer and the progress of a running update.
-
-    Holds no reference to its coordinator, so the weak mapping below can let both go.
-    """
+    """The printer's pending offer and the progress of a running update (a reload starts without an offer)."""
 
     offer: FirmwareOffer | None = None
     # The `ota/update` state and percentage of the running update; None when none runs.
@@ -65,14 +62,7 @@ class FirmwareTracker:
     @property
     def percentage(self) -> int | None:
         """Return the update's overall progress: download is the first half, install the second."""
-        if self.ota_state is None:
-            return None
-        progress = self.ota_progress or 0
-        if self.ota_state == "updating":
-            return 50 + progress // 2
-        if self.ota_state == "downloading":
-            return progress // 2
-        return 0
+        return ota_percentage(self.ota_state, self.ota_progress)
 
     @callback
     def announce(self, offer: FirmwareOffer) -> None:
@@ -91,7 +81,7 @@ class FirmwareTracker:
     def handle_report(self, report: Report) -> None:
         """Follow `ota/update` progress; a version report ends the update (and a met offer)."""
         if isinstance(report, OtaProgressReport):
-            if report.state in OTA_ACTIVE_STATES:
+            if ota_active(report.state):
                 self.ota_state, self.ota_progress = report.state, report.progress
             else:
                 self.ota_state = self.ota_progress = None
@@ -119,17 +109,3 @@ class FirmwareTracker:
         """Tell the listeners (the update entity) that something changed."""
         for listener in list(self._listeners):
             listener()
-
-
-# One tracker per coordinator, gone with it (a reload starts without an offer).
-_TRACKERS: WeakKeyDictionary[KobraCoordinator, FirmwareTracker] = WeakKeyDictionary()
-
-
-@callback
-def async_get_tracker(coordinator: KobraCoordinator) -> FirmwareTracker:
-    """Return the printer's tracker, creating it (and subscribing it to reports) once."""
-    tracker = _TRACKERS.get(coordinator)
-    if tracker is None:
-        tracker = _TRACKERS[coordinator] = FirmwareTracker()
-        coordinator.async_add_report_listener(tracker.handle_report)
-    return tracker

@@ -14,11 +14,10 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfLength, UnitOf
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import KobraConfigEntry, KobraCoordinator, KobraData
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
-from .kobra2 import commands
-from .kobra2.commands import Command
-from .kobra2.const import ModelLimits, model_limits
+from .kobra2 import Command, ModelLimits, commands, model_limits
 
 PARALLEL_UPDATES = 1
 
@@ -95,7 +94,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the numbers of a printer."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     async_add_entities(KobraNumberEntity(coordinator, description) for description in NUMBERS)
 
 
@@ -127,5 +126,5 @@ class KobraNumberEntity(KobraEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Send the new setting; the printer's answer updates the state."""
         await self.coordinator.async_command(
-            self.entity_description.command_fn(self.coordinator.command_taskid(), value)
+            self.entity_description.command_fn(self.coordinator.state.command_taskid, value)
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-import re
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
@@ -18,10 +17,20 @@ from homeassistant.util.hass_dict import HassKey
 
 from .compat import vol
 from .const import CONF_MODEL_ID, CONF_PRINTER_ID, DOMAIN, LOGGER
-from .coordinator import KobraConfigEntry, KobraCoordinator
-from .kobra2.commands import Command
-from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
-from .kobra2.models import ACTIVE_PHASES, PrintPhase, PrintReport, Report
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry
+from .kobra2 import (
+    ACTIVE_PHASES,
+    MODEL_NAMES,
+    Command,
+    PrintPhase,
+    PrintReport,
+    Report,
+    firmware_checks_url,
+    host_passes_url_check,
+    normalize_printer_id,
+    valid_printer_id,
+)
 
 if TYPE_CHECKING:
     # Home Assistant 2026 types repair flow results apart; before, they were plain flow results.
@@ -41,12 +50,6 @@ ISSUE_URL_PRINT_REFUSED: Final = "url_print_refused"
 # means the printer does not talk to this broker under this id, not that it was busy.
 SILENT_AFTER: Final = timedelta(minutes=10)
 
-# Firmware 3.1.0 and later only download from hosts under these domains (the community
-# patch blanks the list); see the protocol notes, section 1.1.
-URL_CHECK_FROM: Final = (3, 1, 0)
-URL_CHECK_DOMAINS: Final = ("myqcloud.com", "amazonaws.com", "anycubic.com", "anycubicloud.com")
-_VERSION_RE = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)")
-
 LEARN_MORE_URL: Final = "https://github.com/anycubic-kobra2/anycubic_kobra2#troubleshooting"
 HA_MQTT_BROKER: Final = "Home Assistant's MQTT broker"
 
@@ -54,25 +57,11 @@ _STORE_VERSION: Final = 1
 _STORE_KEY: Final = f"{DOMAIN}.seen_printers"
 _SAVE_DELAY: Final = 10
 DATA_SEEN: HassKey[SeenPrinters] = HassKey(f"{DOMAIN}_seen_printers")
-DATA_MONITORS: HassKey[dict[str, RepairMonitor]] = HassKey(f"{DOMAIN}_repair_monitors")
 
 
 def issue_id(kind: str, entry_id: str) -> str:
     """Return the id of one kind of issue for one config entry."""
     return f"{kind}_{entry_id}"
-
-
-def firmware_checks_url(version: str | None) -> bool:
-    """Return whether a firmware version checks the domain of download URLs (3.1.0+)."""
-    if version is None or (match := _VERSION_RE.match(version)) is None:
-        return False
-    return tuple(int(part) for part in match.groups()) >= URL_CHECK_FROM
-
-
-def host_passes_url_check(url: str) -> bool:
-    """Return whether stock 3.1.x firmware would accept the URL's host."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return any(host == domain or host.endswith(f".{domain}") for domain in URL_CHECK_DOMAINS)
 
 
 class SeenPrinters:
@@ -256,29 +245,9 @@ class RepairMonitor:
         )
 
 
-async def async_setup_entry_repairs(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
-    """Watch the entry's printer for the repair issues (stops when the entry unloads)."""
-    seen = await _async_seen_printers(hass)
-    monitor = RepairMonitor(hass, entry.runtime_data, seen)
-    monitors = hass.data.setdefault(DATA_MONITORS, {})
-    monitors[entry.entry_id] = monitor
-    entry.async_on_unload(monitor.async_start())
-
-    @callback
-    def _forget() -> None:
-        """Drop the monitor with its entry."""
-        if monitors.get(entry.entry_id) is monitor:
-            del monitors[entry.entry_id]
-
-    entry.async_on_unload(_forget)
-
-
-@callback
-def async_url_print_result(coordinator: KobraCoordinator, command: Command, *, ok: bool) -> None:
-    """Tell the repairs about a URL print's outcome (called by the printing actions)."""
-    monitors = coordinator.hass.data.get(DATA_MONITORS, {})
-    if (monitor := monitors.get(coordinator.config_entry.entry_id)) is not None:
-        monitor.async_url_print_result(command, ok=ok)
+async def async_create_monitor(hass: HomeAssistant, coordinator: KobraCoordinator) -> RepairMonitor:
+    """Return the repair monitor of one printer (started by async_start once platforms exist)."""
+    return RepairMonitor(hass, coordinator, await _async_seen_printers(hass))
 
 
 async def async_remove_entry_repairs(hass: HomeAssistant, entry_id: str) -> None:

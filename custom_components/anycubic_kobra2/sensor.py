@@ -22,26 +22,18 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import (
-    PRINT_STATES,
-    SPEED_MODES,
-    KobraConfigEntry,
-    KobraData,
-    job_active,
-    print_state,
-    speed_mode_option,
-)
+from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
+from .kobra2 import PRINT_STATES, SPEED_MODE_OPTIONS
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class KobraSensorEntityDescription(SensorEntityDescription):
-    """A Kobra 2 sensor: how to read it and when its value means something."""
+    """A Kobra 2 sensor: how to read it (None, shown as unknown, when the printer gives no value)."""
 
     value_fn: Callable[[KobraData], StateType | datetime]
-    available_fn: Callable[[KobraData], bool] = lambda _: True
 
 
 SENSORS: tuple[KobraSensorEntityDescription, ...] = (
@@ -84,7 +76,7 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         translation_key="print_state",
         device_class=SensorDeviceClass.ENUM,
         options=PRINT_STATES,
-        value_fn=lambda data: print_state(data.state),
+        value_fn=lambda data: data.state.print_state,
     ),
     KobraSensorEntityDescription(
         key="progress",
@@ -107,17 +99,15 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTime.MINUTES,
-        value_fn=lambda data: data.job.remain_time_min if data.job else None,
-        available_fn=lambda data: (
-            job_active(data.state) and data.job is not None and data.job.remain_time_min is not None
+        value_fn=lambda data: (
+            data.job.remain_time_min if data.state.job_active and data.job else None
         ),
     ),
     KobraSensorEntityDescription(
         key="estimated_finish",
         translation_key="estimated_finish",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: data.estimated_finish,
-        available_fn=lambda data: job_active(data.state) and data.estimated_finish is not None,
+        value_fn=lambda data: data.estimated_finish if data.state.job_active else None,
     ),
     KobraSensorEntityDescription(
         key="current_file",
@@ -138,13 +128,11 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         translation_key="current_layer",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.job.curr_layer if data.job else None,
-        available_fn=lambda data: data.job is not None and data.job.curr_layer is not None,
     ),
     KobraSensorEntityDescription(
         key="total_layers",
         translation_key="total_layers",
         value_fn=lambda data: data.job.total_layers if data.job else None,
-        available_fn=lambda data: data.job is not None and data.job.total_layers is not None,
     ),
     KobraSensorEntityDescription(
         key="fan_speed",
@@ -158,9 +146,9 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         key="speed_mode",
         translation_key="speed_mode",
         device_class=SensorDeviceClass.ENUM,
-        options=SPEED_MODES,
+        options=SPEED_MODE_OPTIONS,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: speed_mode_option(data.state),
+        value_fn=lambda data: data.state.speed_mode_option,
     ),
     KobraSensorEntityDescription(
         key="z_offset",
@@ -188,7 +176,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of a printer."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     async_add_entities(KobraSensorEntity(coordinator, description) for description in SENSORS)
 
 
@@ -196,11 +184,6 @@ class KobraSensorEntity(KobraEntity, SensorEntity):
     """A sensor fed by the printer's reports."""
 
     entity_description: KobraSensorEntityDescription
-
-    @property
-    def available(self) -> bool:
-        """Return whether the printer is live and the value means something."""
-        return super().available and self.entity_description.available_fn(self.coordinator.data)
 
     @property
     def native_value(self) -> StateType | datetime:

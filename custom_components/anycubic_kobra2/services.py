@@ -11,10 +11,10 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .compat import vol
 from .const import DOMAIN
-from .coordinator import KobraConfigEntry, KobraCoordinator
-from .firmware import FirmwareOffer, async_get_tracker
-from .kobra2.models import Storage
-from .printing import FileBrowser, async_get_browser, entry_as_dict
+from .data import KobraConfigEntry, KobraRuntimeData
+from .files import FileBrowser, entry_as_dict
+from .firmware import FirmwareOffer
+from .kobra2 import Storage
 
 ATTR_DEVICE_ID: Final = "device_id"
 ATTR_STORAGE: Final = "storage"
@@ -65,8 +65,8 @@ ANNOUNCE_FIRMWARE_SCHEMA: Final = vol.Schema(
 )
 
 
-def _coordinator(call: ServiceCall) -> KobraCoordinator:
-    """Return the coordinator of the loaded printer the call names."""
+def _runtime(call: ServiceCall) -> KobraRuntimeData:
+    """Return the runtime data of the loaded printer the call names."""
     device_id: str = call.data[ATTR_DEVICE_ID]
     device = dr.async_get(call.hass).async_get(device_id)
     for entry_id in device.config_entries if device is not None else ():
@@ -82,7 +82,7 @@ def _coordinator(call: ServiceCall) -> KobraCoordinator:
 
 def _browser(call: ServiceCall) -> FileBrowser:
     """Return the file browser of the loaded printer the call names."""
-    return async_get_browser(_coordinator(call))
+    return _runtime(call).files
 
 
 async def _async_list_files(call: ServiceCall) -> ServiceResponse:
@@ -129,7 +129,7 @@ async def _async_announce_firmware(call: ServiceCall) -> None:
         release_url=data.get(ATTR_RELEASE_URL),
         release_notes=data.get(ATTR_RELEASE_NOTES),
     )
-    async_get_tracker(_coordinator(call)).announce(offer)
+    _runtime(call).firmware.announce(offer)
 
 
 def async_setup_services(hass: HomeAssistant) -> None:

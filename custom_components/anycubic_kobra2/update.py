@@ -14,9 +14,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import KobraConfigEntry, KobraCoordinator
+from .coordinator import KobraCoordinator
+from .data import KobraConfigEntry
 from .entity import KobraEntity
-from .firmware import FirmwareTracker, async_get_tracker
+from .firmware import FirmwareTracker
 
 PARALLEL_UPDATES = 1
 
@@ -34,7 +35,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the printer's firmware update entity."""
-    async_add_entities([KobraFirmwareUpdateEntity(entry.runtime_data)])
+    async_add_entities(
+        [KobraFirmwareUpdateEntity(entry.runtime_data.coordinator, entry.runtime_data.firmware)]
+    )
 
 
 class KobraFirmwareUpdateEntity(KobraEntity, UpdateEntity):
@@ -42,10 +45,10 @@ class KobraFirmwareUpdateEntity(KobraEntity, UpdateEntity):
 
     _attr_supported_features = UpdateEntityFeature.INSTALL | UpdateEntityFeature.PROGRESS
 
-    def __init__(self, coordinator: KobraCoordinator) -> None:
+    def __init__(self, coordinator: KobraCoordinator, tracker: FirmwareTracker) -> None:
         """Bind the entity to the printer and its firmware tracker."""
         super().__init__(coordinator, FIRMWARE)
-        self._tracker: FirmwareTracker = async_get_tracker(coordinator)
+        self._tracker = tracker
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -118,9 +118,9 @@ def integration_available() -> bool:
 
 
 def transport_available() -> bool:
-    """Return whether the integration can use Home Assistant's MQTT connection (transport.py)."""
+    """Return whether the integration can use Home Assistant's MQTT connection (ha_mqtt.py)."""
     try:
-        importlib.import_module("custom_components.anycubic_kobra2.transport")
+        importlib.import_module("custom_components.anycubic_kobra2.ha_mqtt")
     except ImportError:
         return False
     return True
@@ -468,8 +468,8 @@ class IntegrationPath(BenchPath):
         self.extra_data = extra_data or {}
         self.entry: Any = None
         self.setup_s = 0.0
-        coordinator = importlib.import_module("custom_components.anycubic_kobra2.coordinator")
-        self.hold_ms = float(getattr(coordinator, "FLUSH_INTERVAL", 0.0) or 0.0) * 1000
+        throttle = importlib.import_module("custom_components.anycubic_kobra2.throttle")
+        self.hold_ms = float(getattr(throttle, "FLUSH_INTERVAL", 0.0) or 0.0) * 1000
         self.all_entities: dict[tuple[str, str], str] = {}  # (domain, key) → entity id
 
     def entry_data(self) -> dict[str, Any]:
@@ -554,17 +554,17 @@ class TransportPath(IntegrationPath):
         if key is not None and value is not None:
             self.extra_data = {key: value}
         await super().setup(track=False)
-        coordinator = self.entry.runtime_data
+        coordinator = self.entry.runtime_data.coordinator
         if type(coordinator.client).__name__ == "KobraClient":
             await self._swap(coordinator)
         if track:
             self.track()
 
     async def _swap(self, coordinator: Any) -> None:
-        """Replace the coordinator's aiomqtt client by HaMqttTransport, wired the same way."""
-        transport_mod = importlib.import_module("custom_components.anycubic_kobra2.transport")
+        """Replace the coordinator's aiomqtt client by HaMqttLink, wired the same way."""
+        transport_mod = importlib.import_module("custom_components.anycubic_kobra2.ha_mqtt")
         await coordinator.client.stop()
-        link = transport_mod.HaMqttTransport(
+        link = transport_mod.HaMqttLink(
             self.hass,
             self.model_id,
             self.printer_id,

@@ -131,7 +131,7 @@ def latency_section(results: list[dict[str, Any]]) -> list[str]:
                 if res.get("flush_burst")
                 else f"at most one per {res['flush_interval_ms']:g} ms"
             )
-            + " (`FLUSH_INTERVAL` in coordinator.py),",
+            + " (`FLUSH_INTERVAL` in throttle.py),",
             "which back-to-back reports would mostly measure. Here, with the limiter as shipped, each report",
             "follows the previous one's arrival by more than that interval, as a printer reporting every few",
             "seconds does.",

@@ -371,7 +371,7 @@ class Worker:
 def flush_interval() -> float:
     """Return the integration's minimum time between entity updates in a burst (0 if none)."""
     try:
-        coordinator = importlib.import_module("custom_components.anycubic_kobra2.coordinator")
+        coordinator = importlib.import_module("custom_components.anycubic_kobra2.throttle")
     except ImportError:
         return 0.0
     return float(getattr(coordinator, "FLUSH_INTERVAL", 0.0) or 0.0)
@@ -381,7 +381,7 @@ def flush_interval() -> float:
 def rate_limiter_off() -> Iterator[None]:
     """Let every entity update of the integration through at once (its limiter's interval ~0)."""
     try:
-        coordinator = importlib.import_module("custom_components.anycubic_kobra2.coordinator")
+        coordinator = importlib.import_module("custom_components.anycubic_kobra2.throttle")
     except ImportError:
         yield
         return
@@ -399,7 +399,7 @@ def rate_limiter_off() -> Iterator[None]:
 def flush_burst() -> int | None:
     """Return how many entity updates the integration lets through at once before holding back."""
     try:
-        coordinator = importlib.import_module("custom_components.anycubic_kobra2.coordinator")
+        coordinator = importlib.import_module("custom_components.anycubic_kobra2.throttle")
     except ImportError:
         return None
     burst = getattr(coordinator, "FLUSH_BURST", None)

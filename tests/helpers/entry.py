@@ -172,7 +172,7 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def wait_printer_ready(hass: HomeAssistant, entry: MockConfigEntry) -> KobraCoordinator:
     """Wait until the printer answered the full-state request (all values known)."""
     assert entry.state is ConfigEntryState.LOADED
-    coordinator: KobraCoordinator = entry.runtime_data
+    coordinator: KobraCoordinator = entry.runtime_data.coordinator
     state = coordinator.state
 
     def ready() -> bool:

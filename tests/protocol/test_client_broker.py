@@ -23,7 +23,6 @@ from custom_components.anycubic_kobra2.kobra2.client import (
     BrokerConfig,
     DiscoveredPrinter,
     KobraClient,
-    build_ssl_context,
     discover,
 )
 from custom_components.anycubic_kobra2.kobra2.exceptions import (
@@ -40,6 +39,7 @@ from custom_components.anycubic_kobra2.kobra2.models import (
     TemperatureReport,
     TopicStyle,
 )
+from custom_components.anycubic_kobra2.kobra2.tls import build_ssl_context
 from tests.helpers.brokers import AnyBroker, MosquittoBroker
 from tests.helpers.certs import generate_pki
 

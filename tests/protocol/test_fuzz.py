@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2 import commands as c, parser
+from custom_components.anycubic_kobra2.kobra2 import commands as c, decode, parser
 from custom_components.anycubic_kobra2.kobra2.exceptions import KobraParseError
 from custom_components.anycubic_kobra2.kobra2.models import (
     BaseReport,
@@ -115,7 +115,7 @@ json_values = st.recursive(
 def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Fuzz with orjson and with the standard-library fallback."""
     if request.param == "stdlib":
-        monkeypatch.setattr(parser, "_orjson", None)
+        monkeypatch.setattr(decode, "_orjson", None)
     return request.param
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2 import parser
+from custom_components.anycubic_kobra2.kobra2 import decode, parser
+from custom_components.anycubic_kobra2.kobra2.decode import decode_payload
 from custom_components.anycubic_kobra2.kobra2.exceptions import KobraParseError
 from custom_components.anycubic_kobra2.kobra2.models import (
     FanReport,
@@ -29,11 +30,7 @@ from custom_components.anycubic_kobra2.kobra2.models import (
     TemperatureReport,
     UnknownReport,
 )
-from custom_components.anycubic_kobra2.kobra2.parser import (
-    decode_payload,
-    parse_report,
-    parse_topic,
-)
+from custom_components.anycubic_kobra2.kobra2.parser import parse_report, parse_topic
 from tests.helpers.payloads import (
     LIST_DATA,
     MODEL_ID,
@@ -53,9 +50,9 @@ from tests.helpers.payloads import (
 def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with orjson and again with the standard-library fallback."""
     if request.param == "stdlib":
-        monkeypatch.setattr(parser, "_orjson", None)
+        monkeypatch.setattr(decode, "_orjson", None)
     else:
-        assert parser._orjson is not None, "orjson should be installed with Home Assistant"
+        assert decode._orjson is not None, "orjson should be installed with Home Assistant"
     return request.param
 
 

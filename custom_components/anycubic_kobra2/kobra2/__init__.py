@@ -1,9 +1,21 @@
-"""Anycubic Kobra 2 MQTT protocol: topics, report parsing, printer state and commands."""
+"""Anycubic Kobra 2 MQTT protocol: topics, report parsing, printer state, commands and the links.
+
+Everything the integration uses is exported here; `_aiomqtt` (private API patches) is not.
+"""
 
 from __future__ import annotations
 
 from . import commands
-from .commands import Command
+from .client import (
+    BrokerConfig,
+    DiscoveredPrinter,
+    KobraClient,
+    discover,
+    new_client_id,
+)
+from .commands import (
+    Command,
+)
 from .const import (
     DISCOVERY_TOPIC,
     MODEL_LIMITS,
@@ -18,6 +30,12 @@ from .const import (
     valid_model_id,
     valid_printer_id,
 )
+from .decode import decode_payload
+from .events import (
+    EVENT_TYPES,
+    PrintEvent,
+    PrintEventTracker,
+)
 from .exceptions import (
     KobraAuthError,
     KobraCommandError,
@@ -28,7 +46,20 @@ from .exceptions import (
     KobraProtocolError,
     KobraTimeoutError,
 )
+from .firmware import (
+    firmware_checks_url,
+    host_passes_url_check,
+    ota_active,
+    ota_percentage,
+)
+from .link import (
+    AuthFailedCallback,
+    BaseLink,
+    ConnectionCallback,
+    KobraLink,
+)
 from .models import (
+    ACTIVE_PHASES,
     BaseReport,
     Envelope,
     FanReport,
@@ -52,17 +83,50 @@ from .models import (
     TopicStyle,
     UnknownReport,
 )
-from .parser import TopicInfo, decode_payload, parse_report, parse_topic
-from .state import PrinterState
+from .parser import (
+    TopicInfo,
+    parse_report,
+    parse_topic,
+)
+from .paths import (
+    GCODE_SUFFIXES,
+    is_gcode_name,
+    join_path,
+    normalize_path,
+    parent_path,
+)
+from .routing import (
+    RateLimitedWarning,
+    ReportCallback,
+    ReportRouter,
+)
+from .state import (
+    PRINT_STATES,
+    SPEED_MODE_OPTIONS,
+    PrinterState,
+)
+from .tls import (
+    build_ssl_context,
+)
 
 __all__ = [
+    "ACTIVE_PHASES",
     "DISCOVERY_TOPIC",
+    "EVENT_TYPES",
+    "GCODE_SUFFIXES",
     "MODEL_LIMITS",
     "MODEL_NAMES",
     "PRINTER_ID_RE",
+    "PRINT_STATES",
+    "SPEED_MODE_OPTIONS",
     "TOPIC_PREFIX",
+    "AuthFailedCallback",
+    "BaseLink",
     "BaseReport",
+    "BrokerConfig",
     "Command",
+    "ConnectionCallback",
+    "DiscoveredPrinter",
     "Envelope",
     "FanReport",
     "FileDeleteReport",
@@ -70,9 +134,11 @@ __all__ = [
     "FileListReport",
     "FirmwareReport",
     "KobraAuthError",
+    "KobraClient",
     "KobraCommandError",
     "KobraConnectionError",
     "KobraError",
+    "KobraLink",
     "KobraNotConnectedError",
     "KobraParseError",
     "KobraProtocolError",
@@ -81,11 +147,16 @@ __all__ = [
     "ModelLimits",
     "OnlineReport",
     "OtaProgressReport",
+    "PrintEvent",
+    "PrintEventTracker",
     "PrintJob",
     "PrintPhase",
     "PrintReport",
     "PrinterState",
+    "RateLimitedWarning",
     "Report",
+    "ReportCallback",
+    "ReportRouter",
     "SettingsReport",
     "SliceParamReport",
     "SpeedMode",
@@ -95,11 +166,22 @@ __all__ = [
     "TopicInfo",
     "TopicStyle",
     "UnknownReport",
+    "build_ssl_context",
     "command_base",
     "commands",
     "decode_payload",
+    "discover",
+    "firmware_checks_url",
+    "host_passes_url_check",
+    "is_gcode_name",
+    "join_path",
     "model_limits",
+    "new_client_id",
+    "normalize_path",
     "normalize_printer_id",
+    "ota_active",
+    "ota_percentage",
+    "parent_path",
     "parse_report",
     "parse_topic",
     "report_topic_filter",

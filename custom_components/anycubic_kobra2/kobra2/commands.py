@@ -196,11 +196,6 @@ def _check_download(url: str, md5: str, size: int) -> None:
         raise ValueError("size must be a non-negative integer")
 
 
-def _storage(storage: Storage | str) -> Storage:
-    """Accept a Storage or its string value."""
-    return Storage(storage)
-
-
 def _taskid(taskid: str | None) -> str:
     """Return the given task id or a new one."""
     return new_taskid() if taskid is None else _require_text("taskid", taskid)
@@ -211,7 +206,7 @@ def _taskid(taskid: str | None) -> str:
 
 def list_files(storage: Storage | str, path: str = "/") -> Command:
     """List a folder of internal storage or the USB stick."""
-    action = "listLocal" if _storage(storage) is Storage.LOCAL else "listUdisk"
+    action = "listLocal" if Storage(storage) is Storage.LOCAL else "listUdisk"
     return Command(TYPE_FILE, action, {"path": _require_text("path", path)})
 
 
@@ -219,7 +214,7 @@ def delete_file(storage: Storage | str, path: str) -> Command:
     """Delete a file given by its full printer path (folder and name)."""
     folder, _, name = _require_text("path", path).rpartition("/")
     _require_text("file name", name)
-    action = "deleteLocal" if _storage(storage) is Storage.LOCAL else "deleteUdisk"
+    action = "deleteLocal" if Storage(storage) is Storage.LOCAL else "deleteUdisk"
     return Command(TYPE_FILE, action, {"path": folder or "/", "filename": name})
 
 
@@ -358,6 +353,11 @@ def local_task_trans(taskid: str, localtask: str) -> Command:
 def report_version() -> Command:
     """Ask the printer to report its firmware version."""
     return Command(TYPE_OTA, "reportVersion")
+
+
+def full_state_queries() -> tuple[Command, ...]:
+    """Return the queries that together make the printer report everything it can tell."""
+    return (query_status(), query_print(), query_settings(), report_version())
 
 
 def ota_update(

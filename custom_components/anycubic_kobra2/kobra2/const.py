@@ -43,23 +43,21 @@ NO_TASK_IDS: Final = frozenset({"", "0", "-1"})
 class ModelLimits:
     """Physical limits of one printer model."""
 
-    name: str
     max_nozzle_temp: int
     max_bed_temp: int
-    build_volume_mm: tuple[int, int, int]
     max_fan_pct: int = 100
     min_z_offset: float = -5.0
     max_z_offset: float = 5.0
 
 
 MODEL_LIMITS: Final[dict[str, ModelLimits]] = {
-    "20021": ModelLimits("Kobra 2 Pro", 260, 110, (220, 220, 250)),
-    "20022": ModelLimits("Kobra 2 Plus", 260, 110, (320, 320, 400)),
-    "20023": ModelLimits("Kobra 2 Max", 260, 110, (420, 420, 500)),
+    "20021": ModelLimits(260, 110),  # Kobra 2 Pro
+    "20022": ModelLimits(260, 110),  # Kobra 2 Plus
+    "20023": ModelLimits(260, 110),  # Kobra 2 Max
 }
 
 # Used for model ids the integration does not know; the heater limits are shared by the family.
-DEFAULT_MODEL_LIMITS: Final = ModelLimits("Kobra 2", 260, 110, (220, 220, 250))
+DEFAULT_MODEL_LIMITS: Final = ModelLimits(260, 110)
 
 
 def model_limits(model_id: str) -> ModelLimits:

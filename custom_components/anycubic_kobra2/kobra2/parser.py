@@ -1,20 +1,14 @@
-"""Decode, validate and normalise the reports a Kobra 2 printer publishes."""
+"""Turn what a Kobra 2 publishes (topic and payload) into typed reports; decoding is in decode.py."""
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-import json
-import math
 import re
 from types import MappingProxyType
 from typing import Any, Final
 
 from .const import (
-    MAX_JSON_DEPTH,
-    MAX_PAYLOAD_BYTES,
     REPORT_SUFFIX,
     TOPIC_PREFIX,
     TYPE_FAN,
@@ -26,6 +20,20 @@ from .const import (
     TYPE_TEMPERATURE,
     valid_model_id,
     valid_printer_id,
+)
+from .decode import (
+    MAX_TEXT,
+    as_bool,
+    as_epoch,
+    as_float,
+    as_id,
+    as_int,
+    as_object,
+    as_pct,
+    as_temperature,
+    as_text,
+    decode_payload,
+    short,
 )
 from .exceptions import KobraParseError
 from .models import (
@@ -50,21 +58,12 @@ from .models import (
     TemperatureReport,
     UnknownReport,
 )
-
-try:
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - Home Assistant always ships orjson
-    _orjson = None  # type: ignore[assignment]
+from .paths import join_path
 
 INTERNAL_ERROR_PREFIX: Final = "internal parser error"
 
 _REPORT_PREFIX: Final = f"{TOPIC_PREFIX}/printer/public/".split("/")
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_NUMBER_RE: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_INT_LIMIT: Final = 2**53
-_MAX_TEXT: Final = 1024
-# Epoch values at or above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
-_EPOCH_MS_THRESHOLD: Final = 100_000_000_000
 
 _PHASES: Final[dict[str, PrintPhase]] = {
     **{phase.value: phase for phase in PrintPhase},
@@ -108,220 +107,6 @@ def parse_topic(topic: str) -> TopicInfo | None:
     return TopicInfo(model_id, printer_id.lower(), msg_type)
 
 
-# --- JSON decoding -------------------------------------------------------------------------
-
-
-def decode_payload(payload: bytes | bytearray | memoryview | str) -> dict[str, Any]:
-    """Decode a payload into a JSON object; raise KobraParseError for anything else."""
-    if isinstance(payload, str):
-        try:
-            raw = payload.encode("utf-8")
-        except UnicodeEncodeError:
-            raise KobraParseError("payload is not valid UTF-8") from None
-    elif isinstance(payload, bytes | bytearray | memoryview):
-        raw = bytes(payload)
-    else:
-        raise KobraParseError(f"payload has unsupported type {type(payload).__name__}")
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        raise KobraParseError(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes")
-    # C firmware may count the string terminator into the payload length.
-    raw = raw.rstrip(b"\x00")
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    if not raw.strip():
-        raise KobraParseError("payload is empty")
-    value = _loads(raw)
-    if not isinstance(value, dict):
-        raise KobraParseError(f"payload is a JSON {_kind(value)}, not an object")
-    _check_tree(value)
-    return value
-
-
-def _loads(raw: bytes) -> Any:
-    """Parse JSON bytes with orjson, or the standard library when orjson is missing."""
-    if _orjson is not None:
-        try:
-            return _orjson.loads(raw)
-        except _orjson.JSONDecodeError as err:
-            raise KobraParseError(f"payload is not valid JSON: {_short(str(err))}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise KobraParseError("payload is not valid UTF-8") from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except KobraParseError:
-        raise
-    except RecursionError:
-        raise KobraParseError("payload nests too deeply") from None
-    except ValueError as err:
-        # JSONDecodeError, and the int/str digit limit for absurdly long numbers.
-        raise KobraParseError(f"payload is not valid JSON: {_short(str(err))}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    """Refuse NaN and Infinity, which the standard library would otherwise accept."""
-    raise KobraParseError(f"payload contains {name}, which is not JSON")
-
-
-def _check_tree(root: dict[str, Any]) -> None:
-    """Reject deep nesting, non-finite numbers and unencodable strings, without recursion."""
-    stack: list[tuple[Any, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            if depth > MAX_JSON_DEPTH:
-                raise KobraParseError(f"payload nests deeper than {MAX_JSON_DEPTH} levels")
-            for key, child in node.items():
-                _check_text(key)
-                stack.append((child, depth + 1))
-        elif isinstance(node, list):
-            if depth > MAX_JSON_DEPTH:
-                raise KobraParseError(f"payload nests deeper than {MAX_JSON_DEPTH} levels")
-            stack.extend((child, depth + 1) for child in node)
-        elif isinstance(node, float):
-            if not math.isfinite(node):
-                raise KobraParseError("payload contains a number out of range")
-        elif isinstance(node, str):
-            _check_text(node)
-
-
-def _check_text(text: str) -> None:
-    """Reject strings with lone surrogates, which the standard library lets through."""
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise KobraParseError("payload contains an invalid unicode escape") from None
-
-
-def _kind(value: object) -> str:
-    """Name the JSON kind of a decoded value for error messages."""
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    return "number"
-
-
-def _short(text: str, limit: int = 200) -> str:
-    """Truncate text for an error reason."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-# --- value coercion: wrong types and impossible values become None ------------------------
-
-
-def _as_number(value: object) -> int | float | None:
-    """Return a finite int or float from a JSON number or numeric string, else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if -_INT_LIMIT <= value <= _INT_LIMIT else None
-    if isinstance(value, float):
-        return value if math.isfinite(value) and abs(value) <= _INT_LIMIT else None
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 32 or _NUMBER_RE.fullmatch(text) is None:
-            return None
-        try:
-            number: float = float(text)
-        except (ValueError, OverflowError):  # pragma: no cover - the regex admits only floats
-            return None
-        if not math.isfinite(number) or abs(number) > _INT_LIMIT:
-            return None
-        return int(number) if number.is_integer() and "." not in text else number
-    return None
-
-
-def _as_int(value: object, low: int | None = None, high: int | None = None) -> int | None:
-    """Return an int within [low, high] (fractions truncated), else None."""
-    number = _as_number(value)
-    if number is None:
-        return None
-    result = int(number)
-    if (low is not None and result < low) or (high is not None and result > high):
-        return None
-    return result
-
-
-def _as_float(value: object, low: float | None = None, high: float | None = None) -> float | None:
-    """Return a float within [low, high], else None."""
-    number = _as_number(value)
-    if number is None:
-        return None
-    result = float(number)
-    if (low is not None and result < low) or (high is not None and result > high):
-        return None
-    return result
-
-
-def _as_text(value: object, limit: int = _MAX_TEXT) -> str | None:
-    """Return a string (an integer id is turned into one), else None."""
-    if isinstance(value, str):
-        return value if len(value) <= limit else None
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _INT_LIMIT:
-        return str(value)
-    return None
-
-
-def _as_id(value: object) -> str | None:
-    """Return a task id, with the empty string meaning none."""
-    text = _as_text(value, 128)
-    return text or None
-
-
-def _as_bool(value: object) -> bool | None:
-    """Return a bool from true/false, 0/1 or their string forms, else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "0", "1"):
-        return value.strip().lower() in ("true", "1")
-    return None
-
-
-def _as_temperature(value: object) -> float | None:
-    """Return a temperature in °C within what a thermistor can report."""
-    return _as_float(value, -100.0, 1000.0)
-
-
-def _as_pct(value: object) -> int | None:
-    """Return a percentage 0-100."""
-    return _as_int(value, 0, 100)
-
-
-def _as_epoch(value: object) -> datetime | None:
-    """Return a UTC datetime from epoch seconds or milliseconds."""
-    number = _as_float(value, low=1.0)
-    if number is None:
-        return None
-    seconds = number / 1000 if number >= _EPOCH_MS_THRESHOLD else number
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _as_object(value: object, what: str) -> dict[str, Any]:
-    """Return a JSON object given as an object or as a JSON-encoded string; {} when absent."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            return decode_payload(value)
-        except KobraParseError as err:
-            raise KobraParseError(f"{what}: {err.reason}") from None
-    raise KobraParseError(f"{what} is a JSON {_kind(value)}, not an object")
-
-
 # --- report builders ---------------------------------------------------------------------
 
 
@@ -360,16 +145,16 @@ def _temperature(ctx: _Context) -> TemperatureReport:
     data = ctx.data
     return TemperatureReport(
         **_base(ctx),
-        nozzle=_as_temperature(data.get("curr_nozzle_temp")),
-        bed=_as_temperature(data.get("curr_hotbed_temp")),
-        target_nozzle=_as_temperature(data.get("target_nozzle_temp")),
-        target_bed=_as_temperature(data.get("target_hotbed_temp")),
+        nozzle=as_temperature(data.get("curr_nozzle_temp")),
+        bed=as_temperature(data.get("curr_hotbed_temp")),
+        target_nozzle=as_temperature(data.get("target_nozzle_temp")),
+        target_bed=as_temperature(data.get("target_hotbed_temp")),
     )
 
 
 def _fan(ctx: _Context) -> FanReport:
     """Build a FanReport."""
-    return FanReport(**_base(ctx), fan_speed_pct=_as_pct(ctx.data.get("fan_speed_pct")))
+    return FanReport(**_base(ctx), fan_speed_pct=as_pct(ctx.data.get("fan_speed_pct")))
 
 
 def _print(ctx: _Context) -> PrintReport:
@@ -378,18 +163,18 @@ def _print(ctx: _Context) -> PrintReport:
     phase = _PHASES.get(envelope.state.lower())
     if phase is None and envelope.action == "done":
         phase = PrintPhase.FINISHED
-    progress = _as_pct(data.get("progress"))
+    progress = as_pct(data.get("progress"))
     downloading = phase is PrintPhase.DOWNLOADING
-    total_layers = _as_int(data.get("total_layers"), low=1)
-    curr_layer = _as_int(data.get("curr_layer"), low=0) if total_layers is not None else None
+    total_layers = as_int(data.get("total_layers"), low=1)
+    curr_layer = as_int(data.get("curr_layer"), low=0) if total_layers is not None else None
     job = PrintJob(
-        taskid=_as_id(data.get("taskid")),
-        localtask=_as_id(data.get("localtask")),
-        filename=_as_text(data.get("filename")) or None,
+        taskid=as_id(data.get("taskid")),
+        localtask=as_id(data.get("localtask")),
+        filename=as_text(data.get("filename")) or None,
         progress=None if downloading else progress,
-        print_time_min=_as_int(data.get("print_time"), low=0),
-        remain_time_min=_as_int(data.get("remain_time"), low=1),
-        filament_used_mm=_as_float(data.get("supplies_usage"), low=0.0),
+        print_time_min=as_int(data.get("print_time"), low=0),
+        remain_time_min=as_int(data.get("remain_time"), low=1),
+        filament_used_mm=as_float(data.get("supplies_usage"), low=0.0),
         curr_layer=curr_layer,
         total_layers=total_layers,
         download_progress=progress if downloading else None,
@@ -401,44 +186,39 @@ def _print(ctx: _Context) -> PrintReport:
 def _settings(ctx: _Context) -> SettingsReport:
     """Build a SettingsReport; a setting missing from `settings` is looked up in `data`."""
     data = ctx.data
-    settings = _as_object(data.get("settings"), "settings")
+    settings = as_object(data.get("settings"), "settings")
 
     def setting(key: str) -> Any:
         """Return a setting from `settings`, else from the top level of `data`."""
         return settings[key] if key in settings else data.get(key)
 
-    mode = _as_int(setting("print_speed_mode"))
+    mode = as_int(setting("print_speed_mode"))
     return SettingsReport(
         **_base(ctx),
-        taskid=_as_id(data.get("taskid")),
-        nozzle=_as_temperature(data.get("curr_nozzle_temp")),
-        bed=_as_temperature(data.get("curr_hotbed_temp")),
-        target_nozzle=_as_temperature(setting("target_nozzle_temp")),
-        target_bed=_as_temperature(setting("target_hotbed_temp")),
-        fan_speed_pct=_as_pct(setting("fan_speed_pct")),
+        taskid=as_id(data.get("taskid")),
+        nozzle=as_temperature(data.get("curr_nozzle_temp")),
+        bed=as_temperature(data.get("curr_hotbed_temp")),
+        target_nozzle=as_temperature(setting("target_nozzle_temp")),
+        target_bed=as_temperature(setting("target_hotbed_temp")),
+        fan_speed_pct=as_pct(setting("fan_speed_pct")),
         speed_mode=_SPEED_MODES.get(mode) if mode is not None else None,
-        z_offset=_as_float(setting("z_comp"), -50.0, 50.0),
-        print_speed_pct=_as_int(setting("print_speed_pct"), 0, 1000),
+        z_offset=as_float(setting("z_comp"), -50.0, 50.0),
+        print_speed_pct=as_int(setting("print_speed_pct"), 0, 1000),
     )
 
 
 def _slice_param(ctx: _Context) -> SliceParamReport:
     """Build a SliceParamReport; `slice_param` may be an object or a JSON string."""
-    params = _as_object(ctx.data.get("slice_param"), "slice_param")
+    params = as_object(ctx.data.get("slice_param"), "slice_param")
     return SliceParamReport(
-        **_base(ctx), taskid=_as_id(ctx.data.get("taskid")), params=MappingProxyType(params)
+        **_base(ctx), taskid=as_id(ctx.data.get("taskid")), params=MappingProxyType(params)
     )
-
-
-def _join(folder: str, name: str) -> str:
-    """Join a folder and a file name into a printer path."""
-    return f"{folder}{name}" if folder.endswith("/") else f"{folder}/{name}"
 
 
 def _file_list(ctx: _Context) -> FileListReport:
     """Build a FileListReport; records without a usable name are skipped."""
     data = ctx.data
-    folder = _as_text(data.get("path"))
+    folder = as_text(data.get("path"))
     if not folder or not folder.startswith("/"):
         folder = "/"
     records = data.get("records")
@@ -446,16 +226,16 @@ def _file_list(ctx: _Context) -> FileListReport:
     for record in records if isinstance(records, list) else ():
         if not isinstance(record, dict):
             continue
-        name = _as_text(record.get("filename"))
+        name = as_text(record.get("filename"))
         if not name or name in (".", ".."):
             continue
         entries.append(
             FileEntry(
                 name=name,
-                path=_join(folder, name),
-                size=_as_int(record.get("size"), low=0),
-                modified=_as_epoch(record.get("timestamp")),
-                is_dir=_as_bool(record.get("is_dir")) or False,
+                path=join_path(folder, name),
+                size=as_int(record.get("size"), low=0),
+                modified=as_epoch(record.get("timestamp")),
+                is_dir=as_bool(record.get("is_dir")) or False,
             )
         )
     return FileListReport(
@@ -471,7 +251,7 @@ def _file_delete(ctx: _Context) -> FileDeleteReport:
         **_base(ctx),
         storage=_STORAGE_BY_ACTION[envelope.action],
         success=success,
-        filename=_as_text(ctx.data.get("filename")) or None,
+        filename=as_text(ctx.data.get("filename")) or None,
     )
 
 
@@ -481,16 +261,16 @@ def _firmware(ctx: _Context) -> FirmwareReport:
     extra = {key: value for key, value in data.items() if key != "firmware_version"}
     return FirmwareReport(
         **_base(ctx),
-        version=_as_text(data.get("firmware_version"), 64) or None,
+        version=as_text(data.get("firmware_version"), 64) or None,
         extra=MappingProxyType(extra),
     )
 
 
 def _ota_progress(ctx: _Context) -> OtaProgressReport:
     """Build an OtaProgressReport from `progress` or `current_progress`."""
-    progress = _as_pct(ctx.data.get("progress"))
+    progress = as_pct(ctx.data.get("progress"))
     if progress is None:
-        progress = _as_pct(ctx.data.get("current_progress"))
+        progress = as_pct(ctx.data.get("current_progress"))
     return OtaProgressReport(**_base(ctx), state=ctx.envelope.state, progress=progress)
 
 
@@ -536,17 +316,17 @@ def _envelope(body: Mapping[str, Any], info: TopicInfo) -> Envelope:
         raise KobraParseError("report has no valid action")
     if not action and msg_type != TYPE_LAST_WILL:
         raise KobraParseError("report has no valid action")
-    msgid = _as_text(body.get("msgid"), 128) or ""
-    state = _as_text(body.get("state"), 64)
+    msgid = as_text(body.get("msgid"), 128) or ""
+    state = as_text(body.get("state"), 64)
     msg = body.get("msg")
     return Envelope(
         type=msg_type,
         action=action,
         msgid=msgid,
         state=state if isinstance(state, str) else "",
-        timestamp=_as_int(body.get("timestamp"), low=0),
-        code=_as_int(body.get("code")),
-        msg=_short(msg, _MAX_TEXT) if isinstance(msg, str) else "",
+        timestamp=as_int(body.get("timestamp"), low=0),
+        code=as_int(body.get("code")),
+        msg=short(msg, MAX_TEXT) if isinstance(msg, str) else "",
     )
 
 

@@ -30,6 +30,18 @@ from .models import (
     TemperatureReport,
 )
 
+# Outcomes of the last job; shown until the next job or other work starts.
+FINAL_PHASES = frozenset({PrintPhase.STOPPED, PrintPhase.FINISHED, PrintPhase.FAILED})
+# Every value print_state can take.
+PRINT_STATES = ["idle", "busy", *(phase.value for phase in PrintPhase)]
+# Phases in which the printer takes a pause, or a resume.
+PAUSABLE_PHASES = frozenset({PrintPhase.PREHEATING, PrintPhase.PRINTING, PrintPhase.RESUMING})
+RESUMABLE_PHASES = frozenset({PrintPhase.PAUSING, PrintPhase.PAUSED})
+# Every speed mode as an option key (the lower-case enum name).
+SPEED_MODE_OPTIONS = [mode.name.lower() for mode in SpeedMode]
+# The task id commands carry when no job is known.
+NO_TASK_ID = "0"
+
 # PrintJob fields that a report without a value must not wipe out.
 _JOB_FIELDS = tuple(
     name for name in PrintJob.__dataclass_fields__ if name not in ("download_progress", "message")
@@ -59,6 +71,51 @@ class PrinterState:
     last_report: float = 0.0
     slice_params: Mapping[str, Any] | None = None
     slice_params_taskid: str | None = None
+
+    @property
+    def print_state(self) -> str | None:
+        """Return one printer state out of the machine status and the job phase."""
+        phase = self.phase
+        if phase is not None and phase in ACTIVE_PHASES:
+            return phase.value
+        if self.status is MachineStatus.BUSY:
+            return "busy"
+        if phase is not None and phase in FINAL_PHASES:
+            return phase.value
+        if self.status is MachineStatus.FREE:
+            return "idle"
+        return None
+
+    @property
+    def job_active(self) -> bool:
+        """Return whether a print job is running (including paused)."""
+        return self.phase in ACTIVE_PHASES
+
+    @property
+    def can_pause(self) -> bool:
+        """Return whether the job is in a phase the printer pauses from."""
+        return self.phase in PAUSABLE_PHASES
+
+    @property
+    def can_resume(self) -> bool:
+        """Return whether the job is paused (or pausing) and can resume."""
+        return self.phase in RESUMABLE_PHASES
+
+    @property
+    def can_stop(self) -> bool:
+        """Return whether there is a job that is not already stopping."""
+        return self.job_active and self.phase is not PrintPhase.STOPPING
+
+    @property
+    def command_taskid(self) -> str:
+        """Return the task id commands about the current job carry ("0" with no job)."""
+        job = self.job
+        return job.taskid if job is not None and job.taskid else NO_TASK_ID
+
+    @property
+    def speed_mode_option(self) -> str | None:
+        """Return the speed mode as an option key."""
+        return self.speed_mode.name.lower() if self.speed_mode is not None else None
 
     def apply(self, report: Report, *, now: Callable[[], float] = time.monotonic) -> bool:
         """Merge one report into the state; return True when a value changed.

@@ -56,7 +56,7 @@ async def voice_entry(
     assert await async_setup_component(hass, "intent", {})
     entry = make_entry(amqtt)
     await setup_entry(hass, entry)
-    await wait_until(lambda: entry.runtime_data.printer_available)
+    await wait_until(lambda: entry.runtime_data.coordinator.printer_available)
     await hass.async_block_till_done()
     return entry
 
@@ -66,7 +66,7 @@ async def test_pause_the_printer(
 ) -> None:
     """Saying "pause the printer" presses the exposed pause button, once a job runs."""
     pause = _entity_id(hass, "button", "pause")
-    coordinator = voice_entry.runtime_data
+    coordinator = voice_entry.runtime_data.coordinator
 
     # Not exposed to Assist: the sentence is not ours to handle, nothing is pressed.
     await printer.start_print(_a_file(printer), "local")
@@ -103,7 +103,7 @@ async def test_answers_in_the_conversation_language(
     resume = _entity_id(hass, "button", "resume")
     async_expose_entity(hass, "conversation", pause, True)
     async_expose_entity(hass, "conversation", resume, True)
-    coordinator = voice_entry.runtime_data
+    coordinator = voice_entry.runtime_data.coordinator
     await printer.start_print(_a_file(printer), "local")
     await wait_until(lambda: coordinator.state.phase is PrintPhase.PRINTING)
     await hass.async_block_till_done()
@@ -127,7 +127,7 @@ async def test_a_refused_press_is_explained(
     """When the printer refuses, the answer says why, the reason in the conversation's language too."""
     pause = _entity_id(hass, "button", "pause")
     async_expose_entity(hass, "conversation", pause, True)
-    coordinator = voice_entry.runtime_data
+    coordinator = voice_entry.runtime_data.coordinator
     await printer.start_print(_a_file(printer), "local")
     await wait_until(lambda: coordinator.state.phase is PrintPhase.PRINTING)
     await hass.async_block_till_done()
@@ -181,7 +181,7 @@ async def test_what_is_the_printers_progress(
     assert entry is not None
     assert set(entry.aliases) >= assist.PROGRESS_ALIASES
     async_expose_entity(hass, "conversation", progress, True)
-    coordinator = voice_entry.runtime_data
+    coordinator = voice_entry.runtime_data.coordinator
     await printer.start_print(_a_file(printer), "local")
     await wait_until(
         lambda: coordinator.state.job is not None and bool(coordinator.state.job.progress)

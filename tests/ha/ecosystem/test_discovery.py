@@ -24,7 +24,7 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
     TRANSPORT_HA_MQTT,
 )
-from custom_components.anycubic_kobra2.transport import HaMqttTransport
+from custom_components.anycubic_kobra2.ha_mqtt import HaMqttLink
 from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 from tests.helpers.entry import (
@@ -261,8 +261,8 @@ async def test_discovered_printer_works_end_to_end(
         assert result["type"] is FlowResultType.CREATE_ENTRY
         entry = result["result"]
         await hass.async_block_till_done()
-        coordinator = entry.runtime_data
-        assert isinstance(coordinator.client, HaMqttTransport)
+        coordinator = entry.runtime_data.coordinator
+        assert isinstance(coordinator.client, HaMqttLink)
         await wait_until(lambda: coordinator.printer_available)
         await wait_until(lambda: coordinator.state.firmware_version == "3.1.2")
         assert await hass.config_entries.async_unload(entry.entry_id)

@@ -54,23 +54,6 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await setup_entry(hass, entry)
 
 
-def test_url_check_rules() -> None:
-    """Firmware 3.1.0+ checks the host; only Anycubic's and its storage domains pass."""
-    assert repairs.firmware_checks_url("3.1.0")
-    assert repairs.firmware_checks_url("3.1.4")
-    assert repairs.firmware_checks_url("3.1.2.3")
-    assert not repairs.firmware_checks_url("3.0.9")
-    assert not repairs.firmware_checks_url("2.3.9")
-    assert not repairs.firmware_checks_url(None)
-    assert not repairs.firmware_checks_url("unknown")
-    assert repairs.host_passes_url_check("https://cdn.cloud-universe.anycubic.com/a.gcode")
-    assert repairs.host_passes_url_check("https://bucket.s3.amazonaws.com/a.gcode")
-    assert repairs.host_passes_url_check("https://x.cos.ap-guangzhou.myqcloud.com/a.gcode")
-    assert not repairs.host_passes_url_check("http://192.168.1.10:8123/a.gcode")
-    assert not repairs.host_passes_url_check("http://notanycubic.com/a.gcode")
-    assert not repairs.host_passes_url_check("http://anycubic.com.evil.example/a.gcode")
-
-
 async def test_silent_printer_raised_then_cleared(hass: HomeAssistant, amqtt: AmqttBroker) -> None:
     """A printer that never reports gets an issue; its first report clears it for good."""
     entry = make_entry(amqtt)
@@ -115,7 +98,7 @@ async def test_broker_outage_is_not_a_silent_printer(
     # Long enough for the broker to be gone before the first check.
     with patch.object(repairs, "SILENT_AFTER", timedelta(seconds=1.5)):
         await _setup(hass, entry)
-        coordinator = entry.runtime_data
+        coordinator = entry.runtime_data.coordinator
         await amqtt.stop()
         await wait_until(lambda: not coordinator.broker_connected)
         await asyncio.sleep(2.0)
@@ -195,7 +178,7 @@ async def test_fix_flow_corrects_a_mistyped_printer_id(
     assert entry.unique_id == PRINTER_ID
     assert entry.data[CONF_PRINTER_ID] == PRINTER_ID
     assert entry.state is ConfigEntryState.LOADED
-    await wait_until(lambda: entry.runtime_data.printer_available)
+    await wait_until(lambda: entry.runtime_data.coordinator.printer_available)
     assert _issue(hass, repairs.ISSUE_PRINTER_SILENT, entry) is None
 
 
@@ -205,7 +188,7 @@ async def test_url_print_refused_raised_and_cleared(
     """A URL print refused on 3.1.x raises the issue; one the printer accepts clears it."""
     entry = make_entry(amqtt)
     await _setup(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     await wait_until(lambda: coordinator.state.firmware_version is not None)
     assert coordinator.state.firmware_version == "3.1.2"
     local = commands.start_url_print(
@@ -219,10 +202,10 @@ async def test_url_print_refused_raised_and_cleared(
     )
 
     # A refusal of a cloud URL is something else (e.g. a bad file): no issue.
-    repairs.async_url_print_result(coordinator, cloud, ok=False)
+    entry.runtime_data.repairs.async_url_print_result(cloud, ok=False)
     assert _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry) is None
 
-    repairs.async_url_print_result(coordinator, local, ok=False)
+    entry.runtime_data.repairs.async_url_print_result(local, ok=False)
     issue = _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry)
     assert issue is not None
     assert not issue.is_fixable
@@ -233,8 +216,7 @@ async def test_url_print_refused_raised_and_cleared(
     }
 
     # A print that started downloading passed the check, even if it failed later.
-    repairs.async_url_print_result(
-        coordinator,
+    entry.runtime_data.repairs.async_url_print_result(
         commands.start_url_print(
             "http://192.168.1.10:1/nothing.gcode", "0" * 32, 10, "nothing.gcode"
         ),
@@ -249,7 +231,7 @@ async def test_url_print_that_downloaded_is_not_refused(
     """A failure after the printer began downloading is no domain refusal."""
     entry = make_entry(amqtt)
     await _setup(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     await wait_until(lambda: coordinator.state.firmware_version is not None)
 
     command = commands.start_url_print(
@@ -263,7 +245,7 @@ async def test_url_print_that_downloaded_is_not_refused(
             and coordinator.state.job.message != ""
         )
     )
-    repairs.async_url_print_result(coordinator, command, ok=False)
+    entry.runtime_data.repairs.async_url_print_result(command, ok=False)
     assert _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry) is None
 
 
@@ -274,10 +256,10 @@ async def test_old_firmware_gets_no_url_issue(hass: HomeAssistant, amqtt: AmqttB
     try:
         entry = make_entry(amqtt)
         await _setup(hass, entry)
-        coordinator = entry.runtime_data
+        coordinator = entry.runtime_data.coordinator
         await wait_until(lambda: coordinator.state.firmware_version == "3.0.9")
         command = commands.start_url_print("http://192.168.1.10/a.gcode", "0" * 32, 10, "a.gcode")
-        repairs.async_url_print_result(coordinator, command, ok=False)
+        entry.runtime_data.repairs.async_url_print_result(command, ok=False)
         assert _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry) is None
     finally:
         await sim.stop()
@@ -320,13 +302,13 @@ async def test_url_print_action_raises_and_clears_the_issue(
         # Started once the entry listens: this printer names its firmware only in the
         # announcement it makes on connecting (it ignores the query).
         await deaf.start()
-        coordinator = entry.runtime_data
+        coordinator = entry.runtime_data.coordinator
         # The issue names the firmware, which the printer announces just after coming online.
         await wait_until(
             lambda: coordinator.printer_available and coordinator.state.firmware_version is not None
         )
         with (
-            patch("custom_components.anycubic_kobra2.printing.DOWNLOAD_IDLE_TIMEOUT", 0.5),
+            patch("custom_components.anycubic_kobra2.files.DOWNLOAD_IDLE_TIMEOUT", 0.5),
             pytest.raises(HomeAssistantError),
         ):
             await _print_from_url(hass, gcode_url)
@@ -345,7 +327,7 @@ async def test_url_print_action_raises_and_clears_the_issue(
     await patched.start()
     try:
         assert await hass.config_entries.async_setup(entry.entry_id)
-        coordinator = entry.runtime_data
+        coordinator = entry.runtime_data.coordinator
         await wait_until(lambda: coordinator.printer_available and coordinator.state.status)
         await _print_from_url(hass, gcode_url)
         assert _issue(hass, repairs.ISSUE_URL_PRINT_REFUSED, entry) is None

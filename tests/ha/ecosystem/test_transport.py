@@ -1,4 +1,4 @@
-"""HaMqttTransport: the printer through Home Assistant's own MQTT connection.
+"""HaMqttLink: the printer through Home Assistant's own MQTT connection.
 
 Home Assistant's real MQTT client (paho, not mocked) talks to a real broker with the
 simulated printer on it; HA's mocked client fixture (`mqtt_mock`) is only used for what
@@ -19,6 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.anycubic_kobra2.ha_mqtt import HaMqttLink
 from custom_components.anycubic_kobra2.kobra2 import commands
 from custom_components.anycubic_kobra2.kobra2.exceptions import (
     KobraCommandError,
@@ -26,6 +27,7 @@ from custom_components.anycubic_kobra2.kobra2.exceptions import (
     KobraNotConnectedError,
     KobraTimeoutError,
 )
+from custom_components.anycubic_kobra2.kobra2.link import KobraLink
 from custom_components.anycubic_kobra2.kobra2.models import (
     FileListReport,
     Report,
@@ -33,7 +35,6 @@ from custom_components.anycubic_kobra2.kobra2.models import (
     TemperatureReport,
     TopicStyle,
 )
-from custom_components.anycubic_kobra2.transport import HaMqttTransport, KobraTransport
 from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 from tests.helpers.entry import MODEL_ID, PRINTER_ID, wait_until
@@ -47,9 +48,9 @@ REPORT_PREFIX = f"anycubic/anycubicCloud/v1/printer/public/{MODEL_ID}/{PRINTER_I
 
 def _transport(
     hass: HomeAssistant, reports: list[Report], links: list[bool] | None = None, **kwargs: object
-) -> HaMqttTransport:
+) -> HaMqttLink:
     """Return a transport for the test printer that records what it delivers."""
-    return HaMqttTransport(
+    return HaMqttLink(
         hass,
         MODEL_ID,
         PRINTER_ID,
@@ -132,7 +133,7 @@ async def test_malformed_and_foreign_messages(
     reports: list[Report] = []
     transport = _transport(hass, reports)
     await transport.connect()
-    caplog.set_level(logging.DEBUG, logger="custom_components.anycubic_kobra2.transport")
+    caplog.set_level(logging.DEBUG, logger="custom_components.anycubic_kobra2.ha_mqtt")
     await printer.publish_raw("status/report", b"{not json")
     await printer.publish_raw("status/report", b"\xff\xfe")
     await printer.publish_raw("status/report", json.dumps(_status("busy")).encode())
@@ -239,7 +240,7 @@ async def test_start_subscribes_in_background(
 ) -> None:
     """start() without connect() subscribes on its own; both transports share one interface."""
     reports: list[Report] = []
-    transport: KobraTransport = _transport(hass, reports)
+    transport: KobraLink = _transport(hass, reports)
     transport.start()
     await wait_until(lambda: transport.connected)
     await wait_until(lambda: any(isinstance(r, TemperatureReport) for r in reports))

@@ -291,7 +291,7 @@ async def test_reconfigure(hass: HomeAssistant, amqtt: AmqttBroker) -> None:
         assert entry.data[CONF_PRINTER_ID] == PRINTER_ID
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
-        assert entry.runtime_data.client.broker.port == amqtt.port
+        assert entry.runtime_data.coordinator.client.broker.port == amqtt.port
     finally:
         await old.close()
 
@@ -319,7 +319,7 @@ async def test_options(hass: HomeAssistant, amqtt: AmqttBroker) -> None:
         CONF_TOPIC_STYLE: "type_action",
     }
     await hass.async_block_till_done()
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     assert coordinator.poll_interval == 30
     assert coordinator.stale_timeout == 90
     assert coordinator.client.topic_style is TopicStyle.TYPE_ACTION

@@ -13,7 +13,14 @@ from homeassistant.components.select import (
     DOMAIN as SELECT_DOMAIN,
     SERVICE_SELECT_OPTION,
 )
-from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -148,13 +155,13 @@ async def test_cancel(
 async def test_job_sensors_while_printing(
     hass: HomeAssistant, printing_entry: MockConfigEntry, fast_printer: KobraSimulator
 ) -> None:
-    """Values the Kobra 2 never fills (layers 0/-1, remaining time 0) are unavailable, not wrong."""
+    """Values the Kobra 2 never fills (layers 0/-1, remaining time 0) are unknown, not wrong."""
     await wait_until(lambda: state_of(hass, entity("sensor", "progress")) not in ("unknown", "0"))
     assert int(state_of(hass, entity("sensor", "progress"))) > 0
-    assert state_of(hass, entity("sensor", "current_layer")) == STATE_UNAVAILABLE
-    assert state_of(hass, entity("sensor", "total_layers")) == STATE_UNAVAILABLE
-    assert state_of(hass, entity("sensor", "remaining_time")) == STATE_UNAVAILABLE
-    assert state_of(hass, entity("sensor", "estimated_finish")) == STATE_UNAVAILABLE
+    assert state_of(hass, entity("sensor", "current_layer")) == STATE_UNKNOWN
+    assert state_of(hass, entity("sensor", "total_layers")) == STATE_UNKNOWN
+    assert state_of(hass, entity("sensor", "remaining_time")) == STATE_UNKNOWN
+    assert state_of(hass, entity("sensor", "estimated_finish")) == STATE_UNKNOWN
     assert state_of(hass, entity("number", "target_nozzle_temperature")) == "210.0"
 
 
@@ -224,7 +231,7 @@ async def test_speed_mode_select(
         blocking=True,
     )
     await wait_until(lambda: state_of(hass, entity_id) == "fast")
-    assert init_integration.runtime_data.state.speed_mode is SpeedMode.FAST
+    assert init_integration.runtime_data.coordinator.state.speed_mode is SpeedMode.FAST
     assert printer.state.print_speed_mode == 3
 
 
@@ -259,7 +266,7 @@ async def test_command_timeout(
 
 async def test_command_refused(hass: HomeAssistant, printing_entry: MockConfigEntry) -> None:
     """A command the printer answers with `failed` raises command_failed with its reason."""
-    coordinator = printing_entry.runtime_data
+    coordinator = printing_entry.runtime_data.coordinator
     with pytest.raises(HomeAssistantError) as err:
         await coordinator.async_command(commands.resume_print(TASK))
     assert err.value.translation_key == "command_failed"

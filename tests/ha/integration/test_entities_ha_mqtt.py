@@ -26,7 +26,7 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
     TRANSPORT_HA_MQTT,
 )
-from custom_components.anycubic_kobra2.transport import HaMqttTransport
+from custom_components.anycubic_kobra2.ha_mqtt import HaMqttLink
 from tests.helpers.brokers import AmqttBroker
 from tests.helpers.entry import MODEL_ID, PRINTER_ID, TITLE, setup_ha_mqtt
 from tests.helpers.snapshots import VersionedSnapshotExtension
@@ -88,5 +88,5 @@ async def mock_config_entry(
 
 async def test_runs_on_home_assistants_mqtt(init_integration: MockConfigEntry) -> None:
     """The entry under test really uses Home Assistant's MQTT connection."""
-    assert isinstance(init_integration.runtime_data.client, HaMqttTransport)
-    assert init_integration.runtime_data.client.connected
+    assert isinstance(init_integration.runtime_data.coordinator.client, HaMqttLink)
+    assert init_integration.runtime_data.coordinator.client.connected

@@ -11,7 +11,6 @@ from datetime import timedelta
 import hashlib
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,11 +32,11 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.anycubic_kobra2 import printing
+from custom_components.anycubic_kobra2 import file_share, sources
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
+from custom_components.anycubic_kobra2.file_share import DATA_FILE_SHARE, FileShare
 from custom_components.anycubic_kobra2.kobra2.models import PrintPhase, Storage
-from custom_components.anycubic_kobra2.printing import DATA_FILE_SHARE, FileShare
 from kobra2_sim import (
     LOCAL,
     USB,
@@ -137,7 +136,7 @@ async def coordinator(
 ) -> KobraCoordinator:
     """Set up the integration against the simulator; it lists both storages once on its own."""
     await setup_entry(hass, mock_config_entry)
-    coordinator: KobraCoordinator = mock_config_entry.runtime_data
+    coordinator: KobraCoordinator = mock_config_entry.runtime_data.coordinator
     await wait_until(lambda: coordinator.printer_available and coordinator.state.status is not None)
     await wait_until(lambda: set(coordinator.state.files) == {Storage.LOCAL, Storage.USB})
     await hass.async_block_till_done()
@@ -475,8 +474,8 @@ async def test_upload_and_print_end_to_end(
 
         # One hour later the link is dead. Only the integration's clock moves: jumping the whole
         # process clock would also fire Home Assistant's own timers (and break real brokers).
-        later = dt_util.utcnow() + printing.URL_LIFETIME + timedelta(seconds=1)
-        monkeypatch.setattr(printing, "dt_util", SimpleNamespace(utcnow=lambda: later))
+        later = dt_util.utcnow() + file_share.URL_LIFETIME + timedelta(seconds=1)
+        monkeypatch.setattr(hass.data[DATA_FILE_SHARE], "now", lambda: later)
         async with session.get(url) as resp:
             assert resp.status == 404
     finally:
@@ -508,7 +507,7 @@ async def test_upload_tampered_file_fails(
     """A file changed after its md5 was computed fails on the printer with a clear error."""
     path = folders["media"] / "cube.gcode"
     path.write_bytes(gcode())
-    real_hash = printing.hash_file
+    real_hash = sources.hash_file
 
     def hash_then_tamper(file: Path, limit: int | None = None) -> tuple[str, int]:
         """Hash the file, then change one byte of it (same size) before the printer fetches it."""
@@ -518,7 +517,7 @@ async def test_upload_tampered_file_fails(
         file.write_bytes(bytes(data))
         return result
 
-    monkeypatch.setattr(printing, "hash_file", hash_then_tamper)
+    monkeypatch.setattr(sources, "hash_file", hash_then_tamper)
     lists_before = sent(printer, "file", "listLocal"), sent(printer, "file", "listUdisk")
     with pytest.raises(HomeAssistantError) as err:
         await call("upload_and_print", file="media-source://media_source/local/cube.gcode")
@@ -575,7 +574,7 @@ async def test_upload_rejects_large_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A file above the size limit is refused before anything is sent."""
-    monkeypatch.setattr(printing, "MAX_FILE_SIZE", 1024)
+    monkeypatch.setattr(sources, "MAX_FILE_SIZE", 1024)
     (folders["media"] / "big.gcode").write_bytes(gcode(100))
     with pytest.raises(ServiceValidationError) as err:
         await call("upload_and_print", file="media-source://media_source/local/big.gcode")
@@ -684,7 +683,7 @@ async def test_print_from_url_errors(
     assert err.value.translation_key == "invalid_url"
 
     files["big.gcode"] = gcode(100)
-    monkeypatch.setattr(printing, "MAX_FILE_SIZE", 1024)
+    monkeypatch.setattr(sources, "MAX_FILE_SIZE", 1024)
     with pytest.raises(ServiceValidationError) as err:
         await call("print_from_url", url=f"{base}/big.gcode")
     assert err.value.translation_key == "file_too_large"
@@ -706,7 +705,7 @@ def test_file_share_signatures(tmp_path: Path) -> None:
     path = tmp_path / "a.gcode"
     url = share.add(path, "a b.gcode", timedelta(minutes=5))
     prefix, token, name = url.rsplit("/", 2)
-    assert prefix == printing.FILES_URL
+    assert prefix == file_share.FILES_URL
     assert name == "a%20b.gcode"
     assert share.get(token, "a b.gcode") == path
     assert share.get(token, "a.gcode") is None
@@ -733,7 +732,7 @@ async def test_action_descriptions(hass: HomeAssistant, http_base: str) -> None:
     """services.yaml parses, lists the six actions and matches the translated names and fields."""
     assert await async_setup_component(hass, DOMAIN, {})
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
-    strings_path = Path(printing.__file__).parent / "strings.json"
+    strings_path = Path(sources.__file__).parent / "strings.json"
     strings = json.loads(await hass.async_add_executor_job(strings_path.read_text))["services"]
     assert (
         set(descriptions)

@@ -80,11 +80,11 @@ async def test_setup_unload_reload(
         await setup_entry(hass, entry)
         await wait_printer_ready(hass, entry)
         assert state_of(hass, entity("sensor", "firmware_version")) == "3.1.2"
-        first = entry.runtime_data
+        first = entry.runtime_data.coordinator
 
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
-        second = entry.runtime_data
+        second = entry.runtime_data.coordinator
         assert second is not first
         assert not first.client.connected
         await wait_printer_ready(hass, entry)
@@ -252,7 +252,7 @@ async def test_silent_printer_goes_stale_and_is_polled(
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=101))
         await wait_until(lambda: state_of(hass, NOZZLE) == STATE_UNAVAILABLE)
         assert state_of(hass, ONLINE) == STATE_OFF
-        assert entry.runtime_data.state.online is True
+        assert entry.runtime_data.coordinator.state.online is True
 
         # Its first words after the silence bring the values back.
         await sim.start()
@@ -270,7 +270,7 @@ async def test_credentials_revoked_at_runtime(
     entry = make_entry(broker, **{CONF_USERNAME: "kobra", CONF_PASSWORD: "secret"})
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
 
     broker.options.users = {"kobra": "changed"}
     await broker.restart()
@@ -287,7 +287,7 @@ async def test_home_assistant_stop_disconnects(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Stopping Home Assistant closes the broker connection."""
-    coordinator = init_integration.runtime_data
+    coordinator = init_integration.runtime_data.coordinator
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     assert not coordinator.client.connected

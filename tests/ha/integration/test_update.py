@@ -192,7 +192,7 @@ async def test_install_announced_firmware(
     assert any(pct is not None and pct < 50 for pct in progress)
     assert any(pct is not None and pct > 50 for pct in progress)
     assert all(version == INSTALLED for running, _, version in seen if running)
-    assert ota_entry.runtime_data.state.firmware_version == NEW
+    assert ota_entry.runtime_data.coordinator.state.firmware_version == NEW
 
 
 async def test_name_given_with_the_offer(
@@ -212,7 +212,7 @@ async def test_refused_by_a_busy_printer(
     hass: HomeAssistant, ota_entry: MockConfigEntry, ota_printer: KobraSimulator
 ) -> None:
     """The printer's refusal is a translated error and the offer stays."""
-    coordinator: KobraCoordinator = ota_entry.runtime_data
+    coordinator: KobraCoordinator = ota_entry.runtime_data.coordinator
     await ota_printer.set_other_work(True)
     await wait_until(lambda: coordinator.state.status is MachineStatus.BUSY)
     await announce(hass)

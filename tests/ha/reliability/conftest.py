@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.anycubic_kobra2 import coordinator as coordinator_module
+from custom_components.anycubic_kobra2 import link as link_module
 
 from .common import KEEPALIVE, MAX_BACKOFF, MIN_BACKOFF, PACKAGE_LOGGER, SslGuard, SslLoad
 
@@ -19,9 +19,9 @@ from .common import KEEPALIVE, MAX_BACKOFF, MIN_BACKOFF, PACKAGE_LOGGER, SslGuar
 @pytest.fixture(autouse=True)
 def fast_link(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shorten keepalive and reconnect backoff for every client the integration makes."""
-    monkeypatch.setattr(coordinator_module, "KEEPALIVE", KEEPALIVE)
-    monkeypatch.setattr(coordinator_module, "RECONNECT_MIN_BACKOFF", MIN_BACKOFF)
-    monkeypatch.setattr(coordinator_module, "RECONNECT_MAX_BACKOFF", MAX_BACKOFF)
+    monkeypatch.setattr(link_module, "KEEPALIVE", KEEPALIVE)
+    monkeypatch.setattr(link_module, "RECONNECT_MIN_BACKOFF", MIN_BACKOFF)
+    monkeypatch.setattr(link_module, "RECONNECT_MAX_BACKOFF", MAX_BACKOFF)
 
 
 @pytest.fixture

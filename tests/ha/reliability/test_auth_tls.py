@@ -113,7 +113,7 @@ async def test_config_flow_wrong_credentials_are_invalid_auth(
     entries = hass.config_entries.async_entries(DOMAIN)
     assert len(entries) == 1
     assert entries[0].state is ConfigEntryState.LOADED
-    assert entries[0].runtime_data.client.connected
+    assert entries[0].runtime_data.coordinator.client.connected
 
 
 # --- 7 ---------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ async def test_credentials_revoked_at_runtime_start_reauth_once(
     broker = await make_mosquitto(users={"kobra": "old-password"})
     entry = make_entry(broker, **{CONF_USERNAME: "kobra", CONF_PASSWORD: "old-password"})
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     assert coordinator.client.connected
 
     broker.options.users = {"kobra": "new-password"}
@@ -208,7 +208,7 @@ async def test_credentials_revoked_at_runtime_start_reauth_once(
     await hass.async_block_till_done()
     await wait_until(lambda: entry.state is ConfigEntryState.LOADED)
     assert entry.data[CONF_PASSWORD] == "new-password"
-    await wait_until(lambda: entry.runtime_data.client.connected)
+    await wait_until(lambda: entry.runtime_data.coordinator.client.connected)
     await wait_until(lambda: established_clients(broker.port) == 1)
 
 
@@ -292,7 +292,7 @@ async def test_insecure_option_leaves_shared_ssl_contexts_alone(
     insecure = make_entry(broker, port=broker.tls_port, tls=True, verify_ssl=False)
     await setup_entry(hass, insecure)
     assert insecure.state is ConfigEntryState.LOADED
-    client = insecure.runtime_data.client
+    client = insecure.runtime_data.coordinator.client
     assert client.connected
     own = client._ssl_context  # noqa: SLF001
     assert own is not None

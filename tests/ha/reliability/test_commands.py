@@ -27,7 +27,7 @@ import pytest
 
 from custom_components.anycubic_kobra2 import coordinator as coordinator_module
 from custom_components.anycubic_kobra2.const import DOMAIN
-from custom_components.anycubic_kobra2.kobra2 import client as client_module
+from custom_components.anycubic_kobra2.kobra2 import _aiomqtt as aiomqtt_patches
 from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import MosquittoBroker
 from tests.helpers.entry import entity, make_entry, setup_entry, wait_printer_ready, wait_until
@@ -88,13 +88,13 @@ async def test_command_while_broker_down_fails_and_is_never_replayed(
     # Reconnection waits for this gate, so the watcher is subscribed before any replay could
     # happen (the gate delays attempts; it changes nothing they do).
     gate = asyncio.Event()
-    real_open = client_module._open_client  # noqa: SLF001
+    real_open = aiomqtt_patches.open_client
 
     async def gated_open(*args: Any, **kwargs: Any) -> Any:
         await gate.wait()
         return await real_open(*args, **kwargs)
 
-    monkeypatch.setattr(client_module, "_open_client", gated_open)
+    monkeypatch.setattr(aiomqtt_patches, "open_client", gated_open)
     await broker.stop()
     await wait_until(lambda: not coordinator.client.connected)
 

@@ -33,7 +33,7 @@ from custom_components.anycubic_kobra2.const import (
     SETUP_CONNECT_TIMEOUT,
 )
 from custom_components.anycubic_kobra2.kobra2 import (
-    client as client_module,
+    _aiomqtt as aiomqtt_patches,
     routing as routing_module,
 )
 from custom_components.anycubic_kobra2.kobra2.models import Report, TemperatureReport
@@ -94,13 +94,13 @@ def temperatures(coordinator: Any) -> list[float | None]:
 def count_connection_attempts(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the time of every connection attempt the integration makes (they still happen)."""
     attempts: list[float] = []
-    real_open = client_module._open_client  # noqa: SLF001
+    real_open = aiomqtt_patches.open_client
 
     async def counting_open(*args: Any, **kwargs: Any) -> Any:
         attempts.append(time.monotonic())
         return await real_open(*args, **kwargs)
 
-    monkeypatch.setattr(client_module, "_open_client", counting_open)
+    monkeypatch.setattr(aiomqtt_patches, "open_client", counting_open)
     return attempts
 
 
@@ -154,7 +154,7 @@ async def test_broker_restart_mid_session_is_survived(
     assert time.monotonic() - restarted <= MAX_BACKOFF + 1.0
     # Recovered in place: same entry, coordinator and client, no reload.
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is coordinator
+    assert entry.runtime_data.coordinator is coordinator
     assert coordinator.client is client
     # Asked for everything again once the printer is back on the broker.
     await wait_until(lambda: all(cmd in commands_received(sim) for cmd in FULL_STATE))
@@ -210,7 +210,7 @@ async def test_half_open_link_is_detected_and_recovers(
     assert detected <= 2 * KEEPALIVE + 1.0
     await wait_until(lambda: available(hass, NOZZLE), timeout=MAX_BACKOFF + 3.0)
     assert coordinator.client.connected
-    assert entry.runtime_data is coordinator
+    assert entry.runtime_data.coordinator is coordinator
     lost, back = availability_logs(info_logs)
     assert (len(lost), len(back)) == (1, 1)
     assert problems(info_logs) == []
@@ -255,7 +255,7 @@ async def test_broker_down_at_setup_retries_then_loads(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await wait_until(lambda: entry.state is ConfigEntryState.LOADED)
     assert len(attempts) == 3
-    assert entry.runtime_data.client.connected
+    assert entry.runtime_data.coordinator.client.connected
 
 
 # --- 4 ---------------------------------------------------------------------------------------
@@ -349,7 +349,7 @@ async def test_last_will_decides_availability(
     await publish(broker.port, will_topic, last_will("offline"), retain=True)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    reloaded = entry.runtime_data
+    reloaded = entry.runtime_data.coordinator
     await wait_until(lambda: reloaded.client.connected and reloaded.state.online is False)
     assert state_of(hass, NOZZLE) == STATE_UNAVAILABLE
     assert state_of(hass, ONLINE) == STATE_OFF
@@ -371,7 +371,7 @@ async def test_unload_reload_and_stop_are_clean(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client_id = coordinator.client.client_id
     await wait_until(lambda: established_clients(broker.port) == 1)
 
@@ -379,9 +379,9 @@ async def test_unload_reload_and_stop_are_clean(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert time.monotonic() - started < 2.0
-    assert entry.runtime_data is not coordinator
+    assert entry.runtime_data.coordinator is not coordinator
     assert not coordinator.client.connected
-    await wait_until(lambda: entry.runtime_data.client.connected)
+    await wait_until(lambda: entry.runtime_data.coordinator.client.connected)
     await asyncio.sleep(0.3)
     assert established_clients(broker.port) == 1
     assert log.connected(client_id) == [client_id, client_id]
@@ -402,7 +402,7 @@ async def test_unload_reload_and_stop_are_clean(
     # Home Assistant stopping, again with the broker hung.
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    stopping = entry.runtime_data
+    stopping = entry.runtime_data.coordinator
     assert stopping.client.connected
     broker.freeze()
     try:
@@ -451,13 +451,13 @@ async def test_reload_with_a_hung_broker_finishes_quickly(
     finally:
         broker.thaw()
     assert reload_time < 2.0
-    after = entry.runtime_data
+    after = entry.runtime_data.coordinator
     assert after is not before
     assert not after.client.connected
 
     await wait_until(lambda: available(hass, NOZZLE), timeout=MAX_BACKOFF + 15.0)
     await wait_until(lambda: set(FULL_STATE) <= set(commands_received(sim)))
-    assert entry.runtime_data is after
+    assert entry.runtime_data.coordinator is after
     await asyncio.sleep(0.5)
     # Ours and the simulated printer's; the attempts given up while frozen are gone.
     assert established_clients(broker.port) == 2
@@ -475,12 +475,12 @@ async def test_client_id_is_valid_and_stable_across_reload(
     broker = await make_mosquitto()
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    client_id = entry.runtime_data.client.client_id
+    client_id = entry.runtime_data.coordinator.client.client_id
     assert re.fullmatch(r"[0-9a-zA-Z]{1,23}", client_id)
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.runtime_data.client.client_id == client_id
+    assert entry.runtime_data.coordinator.client.client_id == client_id
 
 
 async def test_second_entry_gets_its_own_client_id(
@@ -491,7 +491,7 @@ async def test_second_entry_gets_its_own_client_id(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    client_id = entry.runtime_data.client.client_id
+    client_id = entry.runtime_data.coordinator.client.client_id
     # A second printer on the same broker.
     other_id = "0123456789abcdef0123456789abcdef"
     other = MockConfigEntry(
@@ -501,7 +501,7 @@ async def test_second_entry_gets_its_own_client_id(
         data={**entry_data(broker), CONF_PRINTER_ID: other_id},
     )
     await setup_entry(hass, other)
-    other_client = other.runtime_data.client.client_id
+    other_client = other.runtime_data.coordinator.client.client_id
     assert re.fullmatch(r"[0-9a-zA-Z]{1,23}", other_client)
     assert other_client != client_id
     await wait_until(lambda: established_clients(broker.port) == 2)
@@ -519,8 +519,8 @@ async def test_client_id_clash_meets_backoff_and_one_warning(
     broker = await make_mosquitto()
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    client_id = entry.runtime_data.client.client_id
-    await wait_until(lambda: entry.runtime_data.client.connected)
+    client_id = entry.runtime_data.coordinator.client.client_id
+    await wait_until(lambda: entry.runtime_data.coordinator.client.connected)
 
     # Another client (a second Home Assistant, say) keeps connecting with the same id.
     attempts = count_connection_attempts(monkeypatch)
@@ -562,7 +562,9 @@ async def test_client_id_clash_meets_backoff_and_one_warning(
     assert "another client may be using the client id" in warnings[0]
 
     # Once the other client is gone, the integration holds the connection again.
-    await wait_until(lambda: entry.runtime_data.client.connected, timeout=MAX_BACKOFF + 2)
+    await wait_until(
+        lambda: entry.runtime_data.coordinator.client.connected, timeout=MAX_BACKOFF + 2
+    )
     assert established_clients(broker.port) == 1
 
 
@@ -583,7 +585,7 @@ async def test_unexpected_exception_is_logged_once_and_reconnects(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client = coordinator.client
     client_id = client.client_id
     topic = f"{REPORT_BASE}/tempature/report"

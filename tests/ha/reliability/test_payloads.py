@@ -19,7 +19,10 @@ from homeassistant.core import HomeAssistant
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.anycubic_kobra2.kobra2 import client as client_module
+from custom_components.anycubic_kobra2.kobra2 import (
+    _aiomqtt as aiomqtt_patches,
+    client as client_module,
+)
 from custom_components.anycubic_kobra2.kobra2.exceptions import KobraParseError
 from custom_components.anycubic_kobra2.kobra2.models import (
     BaseReport,
@@ -133,7 +136,7 @@ async def test_malformed_payloads_are_dropped(
     log = BrokerLog(broker)
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client_id = coordinator.client.client_id
     await publish(broker.port, TOPIC, temperature_report(30, bed=20))
     await wait_until(lambda: state_of(hass, NOZZLE) == "30.0")
@@ -272,7 +275,7 @@ async def test_flood_of_10000_reports_loses_nothing(
     broker = await make_mosquitto()
     entry = make_entry(broker)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client = coordinator.client
     await wait_until(lambda: client.connected)
     seen: list[float | None] = []
@@ -320,7 +323,7 @@ async def test_flood_of_10000_reports_loses_nothing(
     assert 1 <= updates <= 100
     assert len(writes) <= 100
     # Bounded memory: the incoming queue stayed under its limit, so nothing was dropped.
-    assert queue_peak <= client_module._MAX_QUEUED_MESSAGES  # noqa: SLF001
+    assert queue_peak <= aiomqtt_patches.MAX_QUEUED_MESSAGES
     assert not records(info_logs, contains="arrive faster")
     assert probe.samples > 0
     assert probe.max_stall < 0.1, f"loop stalled {probe.max_stall * 1000:.0f} ms"

@@ -1,4 +1,4 @@
-"""Printer link through Home Assistant's own MQTT connection (same interface as KobraClient)."""
+"""Printer link through Home Assistant's own MQTT connection (the same link core as KobraClient); HA-MQTT discovery."""
 
 from __future__ import annotations
 
@@ -7,20 +7,26 @@ from collections.abc import Callable
 import contextlib
 import logging
 import secrets
-from typing import Any, Final, Protocol
+from typing import Final
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
-from .kobra2.client import DiscoveredPrinter
-from .kobra2.commands import Command
-from .kobra2.const import DISCOVERY_TOPIC, TOPIC_PREFIX, normalize_printer_id, report_topic_filter
-from .kobra2.exceptions import KobraAuthError, KobraConnectionError, KobraNotConnectedError
-from .kobra2.models import Report, TopicStyle
-from .kobra2.parser import parse_topic
-from .kobra2.routing import ReportCallback, ReportRouter
+from .kobra2 import (
+    DISCOVERY_TOPIC,
+    TOPIC_PREFIX,
+    BaseLink,
+    Command,
+    ConnectionCallback,
+    DiscoveredPrinter,
+    KobraConnectionError,
+    KobraNotConnectedError,
+    ReportCallback,
+    TopicStyle,
+    parse_topic,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,34 +38,8 @@ _PROBE_INTERVAL: Final = 0.2
 # Sub-topic of the echo probe; under the report filter, but never `<type>/report`.
 PROBE_SUFFIX: Final = "ha_subscribe_probe"
 
-type ConnectionCallback = Callable[[bool], None]
-type AuthFailedCallback = Callable[[KobraAuthError], None]
 
-
-class KobraTransport(Protocol):
-    """What the coordinator needs from a printer link (KobraClient and HaMqttTransport)."""
-
-    @property
-    def connected(self) -> bool:
-        """Return True while reports can arrive and commands can be sent."""
-
-    async def connect(self) -> None:
-        """Make the link usable once; raise KobraConnectionError (or KobraAuthError)."""
-
-    def start(self) -> Any:
-        """Keep the link up in the background."""
-
-    async def stop(self) -> None:
-        """Tear the link down."""
-
-    async def send(self, cmd: Command) -> None:
-        """Publish a command; raise KobraNotConnectedError when down."""
-
-    async def request(self, cmd: Command, timeout: float = 10.0) -> Report:  # noqa: ASYNC109
-        """Publish a command and return the report answering it."""
-
-
-class HaMqttTransport:
+class HaMqttLink(BaseLink):
     """Talks to one printer through the broker Home Assistant's MQTT integration is connected to.
 
     Home Assistant owns the connection (credentials, TLS, reconnects); this only subscribes to
@@ -74,42 +54,29 @@ class HaMqttTransport:
         *,
         on_report: ReportCallback,
         on_connection: ConnectionCallback | None = None,
-        on_auth_failed: AuthFailedCallback | None = None,
         topic_style: TopicStyle = TopicStyle.TYPE,
     ) -> None:
         """Prepare the link (nothing is subscribed before connect() or start())."""
+        super().__init__(
+            model_id,
+            printer_id,
+            on_report=on_report,
+            on_connection=on_connection,
+            topic_style=topic_style,
+            logger=_LOGGER,
+        )
         self.hass = hass
-        self.model_id = model_id
-        self.printer_id = normalize_printer_id(printer_id)
-        self.topic_style = TopicStyle(topic_style)
-        # Validates both ids, so no wildcard or "/" can reach a topic.
-        self.report_filter = report_topic_filter(model_id, self.printer_id)
-        self._router = ReportRouter(model_id, self.printer_id, on_report, _LOGGER)
-        self._on_connection = on_connection
-        # Home Assistant's MQTT integration handles broker credentials itself; kept for the
-        # common interface only.
-        self._on_auth_failed = on_auth_failed
         self._unsubscribers: list[CALLBACK_TYPE] = []
-        self._connected = False
         self._task: asyncio.Task[None] | None = None
         self._confirm_task: asyncio.Task[None] | None = None
         self.probe_topic = (
             f"{TOPIC_PREFIX}/printer/public/{model_id}/{self.printer_id}/{PROBE_SUFFIX}"
         )
         self._probe: tuple[bytes, asyncio.Future[None]] | None = None
-        self._warn_callback = self._router.warn_callback
 
-    def __repr__(self) -> str:
-        """Describe the link."""
-        return (
-            f"<HaMqttTransport {self.model_id}/{self.printer_id} "
-            f"subscribed={bool(self._unsubscribers)} connected={self._connected}>"
-        )
-
-    @property
-    def connected(self) -> bool:
-        """Return True while subscribed and Home Assistant's MQTT client is connected."""
-        return self._connected
+    def _repr_details(self) -> str:
+        """Return whether the link is subscribed."""
+        return f"subscribed={bool(self._unsubscribers)}"
 
     @property
     def last_error(self) -> str | None:
@@ -241,19 +208,6 @@ class HaMqttTransport:
         await self._async_wait_subscribed()
         self._set_connected(mqtt.is_connected(self.hass))
 
-    def _set_connected(self, connected: bool) -> None:
-        """Record the link state, fail pending requests on loss and notify the callback."""
-        if connected == self._connected:
-            return
-        self._connected = connected
-        if not connected:
-            self._router.fail_pending(KobraConnectionError("connection to broker lost"))
-        if self._on_connection is not None:
-            try:
-                self._on_connection(connected)
-            except Exception:  # a callback bug must not break the link
-                self._warn_callback("Error in connection callback", exc_info=True)
-
     @callback
     def _message_received(self, message: mqtt.ReceiveMessage) -> None:
         """Parse one message, answer waiting requests and hand the report on."""
@@ -276,14 +230,6 @@ class HaMqttTransport:
             )
         except HomeAssistantError as err:
             raise KobraConnectionError(f"publish failed: {err}") from err
-
-    async def request(self, cmd: Command, timeout: float = 10.0) -> Report:  # noqa: ASYNC109
-        """Send cmd and return the report answering it.
-
-        Raises KobraTimeoutError without answer, KobraCommandError when the printer
-        answers with state "failed", KobraConnectionError when the link drops meanwhile.
-        """
-        return await self._router.request(cmd, self.send, timeout)
 
 
 def ha_mqtt_available(hass: HomeAssistant) -> bool:
