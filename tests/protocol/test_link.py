@@ -16,7 +16,7 @@ from custom_components.anycubic_kobra2.kobra2 import (
     TopicStyle,
     commands,
 )
-from tests.protocol import MODEL_ID, PRINTER_ID, encode, envelope, report_topic
+from tests.helpers.payloads import MODEL_ID, PRINTER_ID, encode, envelope, report_topic
 
 
 class _EchoLink(BaseLink):
