@@ -559,11 +559,7 @@ class KobraSimulator:
         if filetype == 0 or (filetype is None and isinstance(url, str)):
             return await self._start_url(args, taskid, reply_to)
         if not isinstance(filename, str) or not filename:
-            return [
-                self.machine.failure(
-                    "print", "start", "missing filename", {"taskid": taskid}, reply_to
-                )
-            ]
+            return self.machine.refuse_start("missing filename", taskid, reply_to)
         folder = args.get("filepath")
         if not isinstance(folder, str):
             folder = args.get("path") if isinstance(args.get("path"), str) else "/"
@@ -581,9 +577,7 @@ class KobraSimulator:
         """Accept a URL print and download it in the background."""
         url = args.get("url")
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            return [
-                self.machine.failure("print", "start", "invalid url", {"taskid": taskid}, reply_to)
-            ]
+            return self.machine.refuse_start("invalid url", taskid, reply_to)
         md5 = args.get("md5")
         size = args.get("filesize")
         expected_size = size if isinstance(size, int) and not isinstance(size, bool) else None

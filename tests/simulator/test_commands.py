@@ -264,6 +264,8 @@ async def test_other_commands(amqtt_broker: AmqttBroker, make_sim) -> None:
         assert (await observer.expect("status", "workReport")).state == "busy"
         await observer.send(sim, "print", "start", {"filename": "short.gcode", "filetype": 1})
         assert (await observer.expect("print", "start")).state == "failed"
+        # The refusal is followed by the state the printer stays in.
+        assert (await observer.expect("status", "workReport")).state == "busy"
         await sim.set_other_work(False)
         assert (await observer.expect("status", "workReport")).state == "free"
 

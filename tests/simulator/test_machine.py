@@ -256,18 +256,32 @@ def test_speed_mode_changes_print_duration() -> None:
 
 
 def test_refusals_leave_the_machine_alone() -> None:
-    """Unknown files, folders, non-G-code and a busy machine are refused without side effects."""
+    """Unknown files, folders, non-G-code and a busy machine are refused without side effects.
+
+    Each refusal is followed by a work report of the state the printer stays in.
+    """
     machine = _machine(local_files=(SimFile("/a.gcode", 1), SimFile("/notes.txt", 1)))
     for name in ("missing.gcode", "/", "notes.txt"):
         out = machine.start_file(
-            taskid="1", filename=name, folder="/", storage="local", reply_to=None
+            taskid="1", filename=name, folder="/", storage="local", reply_to="m1"
         )
-        assert [(o.state, o.failed) for o in out] == [("failed", True)]
+        assert [(o.type, o.action, o.state, o.failed) for o in out] == [
+            ("print", "start", "failed", True),
+            ("status", "workReport", "free", False),
+        ]
+        assert (out[0].data, out[0].reply_to) == ({"taskid": "1"}, "m1")
         assert machine.status == "free"
+    machine.usb_present = False
+    out = machine.start_file(
+        taskid="3", filename="a.gcode", folder="/", storage="usb", reply_to=None
+    )
+    assert [(o.msg, o.state) for o in out] == [("no udisk", "failed"), ("", "free")]
     machine.start_file(taskid="1", filename="a.gcode", folder="/", storage="local", reply_to=None)
     out, job = machine.start_download(taskid="2", filename="x.gcode", filesize=1, reply_to=None)
     assert job is None
+    assert [(o.type, o.state) for o in out] == [("print", "failed"), ("status", "busy")]
     assert out[0].msg == "printer is busy"
+    assert out[0].data == {"taskid": "2"}
     assert machine.ota_update("9.9.9", None)[0].state == "failed"
     assert machine.job is not None
     assert machine.job.taskid == "1"
