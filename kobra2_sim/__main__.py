@@ -45,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--temp-interval", type=float, default=2.0)
     parser.add_argument("--report-interval", type=float, default=2.0)
     parser.add_argument("--z-comp-as-string", action="store_true")
-    parser.add_argument("--pretty-json", action="store_true")
+    parser.add_argument(
+        "--compact-json",
+        action="store_true",
+        help="one-line JSON instead of the firmware's tab-indented cJSON layout",
+    )
+    parser.add_argument("--escape-slashes", action="store_true", help='write "/" as "\\/"')
     parser.add_argument("--strict-topics", action="store_true")
     parser.add_argument("--echo-msgid", action="store_true")
     parser.add_argument("--checking-for-local", action="store_true")
@@ -77,7 +82,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         temp_interval=args.temp_interval,
         report_interval=args.report_interval,
         z_comp_as_string=args.z_comp_as_string,
-        pretty_json=args.pretty_json,
+        compact_json=args.compact_json,
+        escape_slashes=args.escape_slashes,
         strict_topics=args.strict_topics,
         echo_msgid=args.echo_msgid,
         checking_for_local=args.checking_for_local,

@@ -47,7 +47,9 @@ class SimulatorConfig:
     report_interval: float = 2.0
     tick_interval: float = 0.05
     z_comp_as_string: bool = False
-    pretty_json: bool = False
+    # The firmware's cJSON layout (tabs, one member a line) unless compact is asked for.
+    compact_json: bool = False
+    escape_slashes: bool = False
     strict_topics: bool = False
     echo_msgid: bool = False
     checking_for_local: bool = False

@@ -431,7 +431,11 @@ class KobraSimulator:
             "msg": item.msg,
             "data": item.data,
         }
-        return dumps(envelope, pretty=self.config.pretty_json)
+        return dumps(
+            envelope,
+            pretty=not self.config.compact_json,
+            escape_slashes=self.config.escape_slashes,
+        )
 
     async def _send(self, items: Iterable[Outgoing]) -> None:
         """Publish reports in order; the lock keeps batches from interleaving."""

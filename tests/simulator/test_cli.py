@@ -33,7 +33,8 @@ def test_options_map_onto_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
             "--printer-id", PRINTER_ID.upper(), "--firmware", "3.0.9", "--username", "u",
             "--password-env", "SIM_PW", "--ca-file", str(ca), "--insecure", "--time-scale", "60",
             "--temp-interval", "5", "--report-interval", "3", "--z-comp-as-string",
-            "--pretty-json", "--strict-topics", "--echo-msgid", "--checking-for-local",
+            "--compact-json", "--escape-slashes", "--strict-topics", "--echo-msgid",
+            "--checking-for-local",
         ]
     )  # fmt: skip
     config = config_from_args(args)
@@ -45,7 +46,8 @@ def test_options_map_onto_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not config.tls_verify
     assert (config.time_scale, config.temp_interval, config.report_interval) == (60, 5, 3)
     assert config.z_comp_as_string
-    assert config.pretty_json
+    assert config.compact_json
+    assert config.escape_slashes
     assert config.strict_topics
     assert config.echo_msgid
     assert config.checking_for_local
@@ -53,6 +55,8 @@ def test_options_map_onto_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not default.tls
     assert default.password is None
     assert len(default.printer_id) == 32
+    # The firmware's layout unless asked otherwise.
+    assert (default.compact_json, default.escape_slashes) == (False, False)
 
 
 def test_invalid_options_exit_with_2(tmp_path: Path) -> None:

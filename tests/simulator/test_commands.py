@@ -115,10 +115,10 @@ async def test_strict_topics_only_accepts_type_suffix(amqtt_broker: AmqttBroker,
         assert len([s for s in observer.seen if s.type == "status"]) == 2
 
 
-async def test_echo_msgid_and_pretty_json(amqtt_broker: AmqttBroker, make_sim) -> None:
-    """echo_msgid puts the command's msgid on replies; pretty_json uses cJSON's tab layout."""
+async def test_echo_msgid_and_cjson_layout(amqtt_broker: AmqttBroker, make_sim) -> None:
+    """echo_msgid puts the command's msgid on replies; by default reports use cJSON's tab layout."""
     async with observing(amqtt_broker.port) as observer:
-        sim: KobraSimulator = await make_sim(amqtt_broker.port, echo_msgid=True, pretty_json=True)
+        sim: KobraSimulator = await make_sim(amqtt_broker.port, echo_msgid=True)
         temp = await observer.expect("tempature")
         assert temp.raw.startswith(
             b'{\n\t"type":\t"tempature",\n\t"action":\t"auto",\n\t"msgid":\t"'
@@ -129,12 +129,21 @@ async def test_echo_msgid_and_pretty_json(amqtt_broker: AmqttBroker, make_sim) -
         reply = await observer.expect("ota", "reportVersion")
         assert reply.body["msgid"] == msgid
         assert (await observer.expect("tempature")).body["msgid"] != msgid
-    plain = await make_sim(amqtt_broker.port)
+    compact = await make_sim(amqtt_broker.port, compact_json=True, escape_slashes=True)
     async with observing(amqtt_broker.port) as observer:
-        msgid = await observer.send(plain, "ota", "reportVersion")
+        msgid = await observer.send(compact, "ota", "reportVersion")
         reply = await observer.expect("ota", "reportVersion")
         assert reply.body["msgid"] != msgid
+        assert reply.raw.startswith(b'{"type":"ota","action":"reportVersion","msgid":"')
         assert b"\n" not in reply.raw
+        assert b"\t" not in reply.raw
+        await observer.send(compact, "file", "listLocal", {"path": "/"})
+        listing = await observer.expect("file", "listLocal")
+        assert b'"filename":"short.gcode"' in listing.raw
+        await observer.send(compact, "file", "deleteLocal", {"path": "/", "filename": "long.gcode"})
+        deleted = await observer.expect("file", "deleteLocal", "success")
+        assert b'"path":"\\/"' in deleted.raw
+        assert deleted.data["path"] == "/"
 
 
 async def test_file_listing_and_deletion(broker: AnyBroker, observer: Observer, make_sim) -> None:
