@@ -51,7 +51,17 @@ def _parser() -> argparse.ArgumentParser:
         help="one-line JSON instead of the firmware's tab-indented cJSON layout",
     )
     parser.add_argument("--escape-slashes", action="store_true", help='write "/" as "\\/"')
-    parser.add_argument("--strict-topics", action="store_true")
+    topics = parser.add_mutually_exclusive_group()
+    topics.add_argument(
+        "--strict-topics",
+        action="store_true",
+        help="obey commands only on .../<type> (default for firmware 3.1.0 and later)",
+    )
+    topics.add_argument(
+        "--permissive-topics",
+        action="store_true",
+        help="obey commands on any topic suffix (default for firmware before 3.1.0)",
+    )
     parser.add_argument("--echo-msgid", action="store_true")
     parser.add_argument("--checking-for-local", action="store_true")
     parser.add_argument("--log-level", default="INFO")
@@ -85,6 +95,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         compact_json=args.compact_json,
         escape_slashes=args.escape_slashes,
         strict_topics=args.strict_topics,
+        permissive_topics=args.permissive_topics,
         echo_msgid=args.echo_msgid,
         checking_for_local=args.checking_for_local,
     )

@@ -22,7 +22,7 @@ import uuid
 import aiohttp
 import aiomqtt
 
-from .config import SimulatorConfig
+from .config import SimulatorConfig, firmware_is_strict
 from .jsonfmt import dumps
 from .machine import Job, Machine, Outgoing
 from .storage import LOCAL, USB, FileStore
@@ -182,6 +182,14 @@ class KobraSimulator:
     def command_base(self) -> str:
         """`anycubic/anycubicCloud/v1/server/printer/<model>/<id>`."""
         return self.config.command_base
+
+    @property
+    def strict_topics(self) -> bool:
+        """Whether commands count only on `.../<id>/<type>` (by the firmware unless overridden)."""
+        if self.config.strict_topics or self.config.permissive_topics:
+            return self.config.strict_topics
+        # The version now running: an OTA update from 3.0.x to 3.1.x makes the printer strict.
+        return firmware_is_strict(self.machine.firmware)
 
     @property
     def connected(self) -> bool:
@@ -516,7 +524,7 @@ class KobraSimulator:
         data = body.get("data")
         msgid = body.get("msgid")
         # Firmware 3.1.x only acts on `.../<id>/<type>`; older ones route on the payload.
-        if self.config.strict_topics and suffix != type_:
+        if suffix != type_ and self.strict_topics:
             self._record(topic, raw, type_=type_, action=action, data=data, msgid=msgid)
             return
         handler = self._handlers.get((type_, action))
