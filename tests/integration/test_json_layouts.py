@@ -38,6 +38,8 @@ async def test_reports_parse_in_every_layout(
         await setup_entry(hass, entry)
         coordinator = await wait_printer_ready(hass, entry)
         assert coordinator.state.firmware_version == "3.1.2"
+        # Replies carry no command id: the start-up listings must be in before asking for more.
+        await wait_until(lambda: set(coordinator.state.files) == {Storage.LOCAL, Storage.USB})
         await coordinator.async_command(commands.list_files(Storage.LOCAL, FOLDER))
         # A listing names no folder, so the integration keys its entries by file name.
         expected = {sim.local_files[p].name for p in sim.local_files if p.startswith(FOLDER + "/")}
