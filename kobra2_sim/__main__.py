@@ -45,8 +45,28 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--temp-interval", type=float, default=2.0)
     parser.add_argument("--report-interval", type=float, default=2.0)
     parser.add_argument("--z-comp-as-string", action="store_true")
-    parser.add_argument("--pretty-json", action="store_true")
-    parser.add_argument("--strict-topics", action="store_true")
+    parser.add_argument(
+        "--compact-json",
+        action="store_true",
+        help="one-line JSON instead of the firmware's tab-indented cJSON layout",
+    )
+    parser.add_argument(
+        "--plain-slashes",
+        dest="escape_slashes",
+        action="store_false",
+        help='write "/" as is instead of "\\/"',
+    )
+    topics = parser.add_mutually_exclusive_group()
+    topics.add_argument(
+        "--strict-topics",
+        action="store_true",
+        help="obey commands only on .../<type> (default for firmware 3.1.0 and later)",
+    )
+    topics.add_argument(
+        "--permissive-topics",
+        action="store_true",
+        help="obey commands on any topic suffix (default for firmware before 3.1.0)",
+    )
     parser.add_argument("--echo-msgid", action="store_true")
     parser.add_argument("--checking-for-local", action="store_true")
     parser.add_argument("--log-level", default="INFO")
@@ -77,8 +97,10 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         temp_interval=args.temp_interval,
         report_interval=args.report_interval,
         z_comp_as_string=args.z_comp_as_string,
-        pretty_json=args.pretty_json,
+        compact_json=args.compact_json,
+        escape_slashes=args.escape_slashes,
         strict_topics=args.strict_topics,
+        permissive_topics=args.permissive_topics,
         echo_msgid=args.echo_msgid,
         checking_for_local=args.checking_for_local,
     )

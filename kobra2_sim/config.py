@@ -13,11 +13,31 @@ from .storage import SimFile
 TOPIC_ROOT = "anycubic/anycubicCloud/v1"
 _PRINTER_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 _MODEL_ID_RE = re.compile(r"^[0-9]{1,10}$")
+_VERSION_PART_RE = re.compile(r"^[0-9]+")
+# From this firmware on the printer acts only on `.../<printer_id>/<type>` (reference §2.2).
+STRICT_TOPICS_SINCE = (3, 1, 0)
 
 
 def new_printer_id() -> str:
     """Return a random 32-character lowercase hex printer id."""
     return secrets.token_hex(16)
+
+
+def firmware_is_strict(version: str) -> bool:
+    """Tell whether a firmware version only obeys `.../<type>` command topics (3.1.0 and later).
+
+    The numeric prefix of each dotted part counts ("3.1.2", "3.1.2.3", "3.1.4b"); a version
+    with no number at all counts as new, so a garbled version never widens what is obeyed.
+    """
+    parts: list[int] = []
+    for part in version.strip().split("."):
+        match = _VERSION_PART_RE.match(part)
+        if match is None:
+            break
+        parts.append(int(match.group()))
+    if not parts:
+        return True
+    return tuple(parts) >= STRICT_TOPICS_SINCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +67,13 @@ class SimulatorConfig:
     report_interval: float = 2.0
     tick_interval: float = 0.05
     z_comp_as_string: bool = False
-    pretty_json: bool = False
+    # The layout of the raw Kobra 2 captures (cJSON's tabs, one member a line, "/" written as
+    # "\/") unless compact or plain slashes are asked for.
+    compact_json: bool = False
+    escape_slashes: bool = True
+    # Neither set: the command topics the reported firmware obeys (see firmware_is_strict).
     strict_topics: bool = False
+    permissive_topics: bool = False
     echo_msgid: bool = False
     checking_for_local: bool = False
     send_print_speed_pct: bool = False
@@ -75,6 +100,8 @@ class SimulatorConfig:
                 raise ValueError(f"{name} must be positive")
         if (self.client_cert is None) != (self.client_key is None):
             raise ValueError("client_cert and client_key go together")
+        if self.strict_topics and self.permissive_topics:
+            raise ValueError("strict_topics and permissive_topics exclude each other")
 
     @property
     def report_base(self) -> str:

@@ -317,10 +317,24 @@ class Machine:
 
     # ---- print jobs ----------------------------------------------------------------
 
-    def _refuse_start(self, taskid: str, reply_to: str | None) -> Outgoing | None:
-        """Build a failed `print/start` reply when the machine cannot take a job now."""
+    def refuse_start(self, msg: str, taskid: str, reply_to: str | None) -> list[Outgoing]:
+        """Refuse a `print/start`: the `failed` reply, then the state the printer stays in.
+
+        No source shows a Kobra 2 refusing a start (reference §9.2), so this is a choice: the
+        `failed` reply carries the new job's taskid and the reason in `msg`, and a
+        `status/workReport` follows with free or busy, so a client learns whether the printer
+        is idle or still busy with the job (or other work) it kept, instead of guessing from
+        a `failed` that is not about that job.
+        """
+        return [
+            self.failure("print", "start", msg, {"taskid": taskid}, reply_to),
+            self.status_report(),
+        ]
+
+    def _refuse_start(self, taskid: str, reply_to: str | None) -> list[Outgoing] | None:
+        """Refuse a `print/start` when the machine cannot take a job now."""
         if self.status == "busy":
-            return self.failure("print", "start", "printer is busy", {"taskid": taskid}, reply_to)
+            return self.refuse_start("printer is busy", taskid, reply_to)
         return None
 
     def start_file(
@@ -336,20 +350,16 @@ class Machine:
         """Start printing a file already on internal storage or on the USB stick."""
         refused = self._refuse_start(taskid, reply_to)
         if refused is not None:
-            return [refused]
+            return refused
         if storage == USB and not self.usb_present:
-            return [self.failure("print", "start", "no udisk", {"taskid": taskid}, reply_to)]
+            return self.refuse_start("no udisk", taskid, reply_to)
         path = normalize_path(filename if filename.startswith("/") else f"{folder}/{filename}")
         store = self.store(storage)
         entry = store.get(path)
         if entry is None or entry.is_dir:
-            return [self.failure("print", "start", "file not found", {"taskid": taskid}, reply_to)]
+            return self.refuse_start("file not found", taskid, reply_to)
         if not entry.name.lower().endswith(".gcode"):
-            return [
-                self.failure(
-                    "print", "start", "unsupported file type", {"taskid": taskid}, reply_to
-                )
-            ]
+            return self.refuse_start("unsupported file type", taskid, reply_to)
         job = Job(
             taskid="0" if from_screen else taskid,
             localtask=str(secrets.randbelow(999_999) + 1) if from_screen else "",
@@ -379,7 +389,7 @@ class Machine:
         """Accept a URL print: the caller downloads and reports back through `download_*`."""
         refused = self._refuse_start(taskid, reply_to)
         if refused is not None:
-            return [refused], None
+            return refused, None
         name = posixpath.basename(normalize_path(filename or "download.gcode"))
         size = filesize or 0
         job = Job(

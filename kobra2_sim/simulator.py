@@ -22,7 +22,7 @@ import uuid
 import aiohttp
 import aiomqtt
 
-from .config import SimulatorConfig
+from .config import SimulatorConfig, firmware_is_strict
 from .jsonfmt import dumps
 from .machine import Job, Machine, Outgoing
 from .storage import LOCAL, USB, FileStore
@@ -98,6 +98,9 @@ def build_ssl_context(config: SimulatorConfig) -> ssl.SSLContext:
     """Blocking: the TLS context the printer would use (run it in an executor)."""
     if config.ca_data:
         context = ssl.create_default_context(cadata=config.ca_data)
+        # Python 3.13 turns on strict X.509 checks, which refuse the CAs the printer tools
+        # make (no key usage, no authority key identifier); the chain is still verified.
+        context.verify_flags &= ~ssl.VERIFY_X509_STRICT
     else:
         context = ssl.create_default_context()
     # The printer ignores the broker's host name: KU's "localhost" certificate works
@@ -179,6 +182,14 @@ class KobraSimulator:
     def command_base(self) -> str:
         """`anycubic/anycubicCloud/v1/server/printer/<model>/<id>`."""
         return self.config.command_base
+
+    @property
+    def strict_topics(self) -> bool:
+        """Whether commands count only on `.../<id>/<type>` (by the firmware unless overridden)."""
+        if self.config.strict_topics or self.config.permissive_topics:
+            return self.config.strict_topics
+        # The version now running: an OTA update from 3.0.x to 3.1.x makes the printer strict.
+        return firmware_is_strict(self.machine.firmware)
 
     @property
     def connected(self) -> bool:
@@ -324,7 +335,8 @@ class KobraSimulator:
         """Create a fresh aiomqtt client with the offline will registered."""
         will = aiomqtt.Will(
             f"{self.report_base}/lastWill/report",
-            self._encode(self.machine.online_report(False)),
+            # Compact: amqtt did not deliver the tab-formatted will (test_init's last-will test).
+            self._encode(self.machine.online_report(False), compact=True),
             qos=0,
             retain=False,
         )
@@ -415,7 +427,7 @@ class KobraSimulator:
 
     # ---- publishing ----------------------------------------------------------------
 
-    def _encode(self, item: Outgoing) -> bytes:
+    def _encode(self, item: Outgoing, *, compact: bool = False) -> bytes:
         """Serialise the full envelope in the firmware's key order."""
         msgid = item.reply_to if self.config.echo_msgid and item.reply_to else str(uuid.uuid4())
         envelope = {
@@ -428,7 +440,11 @@ class KobraSimulator:
             "msg": item.msg,
             "data": item.data,
         }
-        return dumps(envelope, pretty=self.config.pretty_json)
+        return dumps(
+            envelope,
+            pretty=not (compact or self.config.compact_json),
+            escape_slashes=self.config.escape_slashes,
+        )
 
     async def _send(self, items: Iterable[Outgoing]) -> None:
         """Publish reports in order; the lock keeps batches from interleaving."""
@@ -509,7 +525,7 @@ class KobraSimulator:
         data = body.get("data")
         msgid = body.get("msgid")
         # Firmware 3.1.x only acts on `.../<id>/<type>`; older ones route on the payload.
-        if self.config.strict_topics and suffix != type_:
+        if suffix != type_ and self.strict_topics:
             self._record(topic, raw, type_=type_, action=action, data=data, msgid=msgid)
             return
         handler = self._handlers.get((type_, action))
@@ -556,11 +572,7 @@ class KobraSimulator:
         if filetype == 0 or (filetype is None and isinstance(url, str)):
             return await self._start_url(args, taskid, reply_to)
         if not isinstance(filename, str) or not filename:
-            return [
-                self.machine.failure(
-                    "print", "start", "missing filename", {"taskid": taskid}, reply_to
-                )
-            ]
+            return self.machine.refuse_start("missing filename", taskid, reply_to)
         folder = args.get("filepath")
         if not isinstance(folder, str):
             folder = args.get("path") if isinstance(args.get("path"), str) else "/"
@@ -578,9 +590,7 @@ class KobraSimulator:
         """Accept a URL print and download it in the background."""
         url = args.get("url")
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            return [
-                self.machine.failure("print", "start", "invalid url", {"taskid": taskid}, reply_to)
-            ]
+            return self.machine.refuse_start("invalid url", taskid, reply_to)
         md5 = args.get("md5")
         size = args.get("filesize")
         expected_size = size if isinstance(size, int) and not isinstance(size, bool) else None

@@ -33,7 +33,8 @@ def test_options_map_onto_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
             "--printer-id", PRINTER_ID.upper(), "--firmware", "3.0.9", "--username", "u",
             "--password-env", "SIM_PW", "--ca-file", str(ca), "--insecure", "--time-scale", "60",
             "--temp-interval", "5", "--report-interval", "3", "--z-comp-as-string",
-            "--pretty-json", "--strict-topics", "--echo-msgid", "--checking-for-local",
+            "--compact-json", "--plain-slashes", "--strict-topics", "--echo-msgid",
+            "--checking-for-local",
         ]
     )  # fmt: skip
     config = config_from_args(args)
@@ -45,14 +46,29 @@ def test_options_map_onto_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not config.tls_verify
     assert (config.time_scale, config.temp_interval, config.report_interval) == (60, 5, 3)
     assert config.z_comp_as_string
-    assert config.pretty_json
+    assert config.compact_json
+    assert not config.escape_slashes
     assert config.strict_topics
+    assert not config.permissive_topics
     assert config.echo_msgid
     assert config.checking_for_local
     default = config_from_args(_parser().parse_args([]))
     assert not default.tls
     assert default.password is None
     assert len(default.printer_id) == 32
+    # The firmware's layout and its topic rule unless asked otherwise.
+    assert (default.compact_json, default.escape_slashes) == (False, True)
+    assert (default.strict_topics, default.permissive_topics) == (False, False)
+    permissive = config_from_args(_parser().parse_args(["--permissive-topics"]))
+    assert (permissive.strict_topics, permissive.permissive_topics) == (False, True)
+
+
+def test_topic_overrides_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    """--strict-topics and --permissive-topics together are a usage error."""
+    with pytest.raises(SystemExit) as exit_info:
+        _parser().parse_args(["--strict-topics", "--permissive-topics"])
+    assert exit_info.value.code == 2
+    assert "not allowed with" in capsys.readouterr().err
 
 
 def test_invalid_options_exit_with_2(tmp_path: Path) -> None:

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from kobra2_sim import KobraSimulator, ReceivedCommand
+from kobra2_sim import KobraSimulator, ReceivedCommand, SimulatorConfig, firmware_is_strict
 from tests.helpers.brokers import AmqttBroker, AnyBroker, MosquittoBroker
 
 from .conftest import Observer, observing
 
 
 @pytest.mark.parametrize("suffix", ["/status", "/status/query", "/query", "/response", ""])
-async def test_every_topic_suffix_style_is_routed(
+async def test_every_topic_suffix_style_is_routed_before_3_1(
     mosquitto_broker: MosquittoBroker, make_sim, suffix: str
 ) -> None:
-    """All suffixes clients have used (§2.2) reach the printer, which routes on the payload."""
+    """Firmware before 3.1.0 obeys every suffix clients have used (§2.2), routing on the payload."""
     async with observing(mosquitto_broker.port) as observer:
-        sim: KobraSimulator = await make_sim(mosquitto_broker.port)
+        sim: KobraSimulator = await make_sim(mosquitto_broker.port, firmware="3.0.9")
+        assert not sim.strict_topics
         await observer.expect("status", state="free")
         await observer.send(sim, "status", "query", suffix=suffix)
         assert (await observer.expect("status", "workReport")).state == "free"
@@ -28,9 +30,9 @@ async def test_every_topic_suffix_style_is_routed(
 
 
 async def test_bare_topic_on_amqtt(amqtt_broker: AmqttBroker, make_sim) -> None:
-    """The `#` subscription also catches the bare printer topic on amqtt."""
+    """The `#` subscription also catches the bare printer topic on amqtt (old firmware)."""
     async with observing(amqtt_broker.port) as observer:
-        sim: KobraSimulator = await make_sim(amqtt_broker.port)
+        sim: KobraSimulator = await make_sim(amqtt_broker.port, firmware="3.0.9")
         await observer.send(sim, "status", "query", suffix="")
         assert (await observer.expect("status", "workReport", "free")).data is None
 
@@ -94,10 +96,23 @@ async def test_malformed_and_unknown_commands_are_recorded_not_handled(
         assert not [s for s in observer.seen if s.type in ("print", "set")]
 
 
-async def test_strict_topics_only_accepts_type_suffix(amqtt_broker: AmqttBroker, make_sim) -> None:
-    """The 3.1.x mode acts only on `.../<id>/<type>` matching the payload type."""
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"firmware": "3.1.0"},
+        {"firmware": "3.1.4"},
+        {"firmware": "3.0.9", "strict_topics": True},
+    ],
+    ids=["default-3.1.2", "3.1.0", "3.1.4", "3.0.9-strict"],
+)
+async def test_strict_topics_only_accepts_type_suffix(
+    amqtt_broker: AmqttBroker, make_sim, settings: dict[str, Any]
+) -> None:
+    """Firmware 3.1.0 and later (or --strict-topics) act only on `.../<id>/<type>`."""
     async with observing(amqtt_broker.port) as observer:
-        sim: KobraSimulator = await make_sim(amqtt_broker.port, strict_topics=True)
+        sim: KobraSimulator = await make_sim(amqtt_broker.port, **settings)
+        assert sim.strict_topics
         await observer.expect("status", state="free")
         for suffix in ("/status/query", "", "/response", "/print"):
             await observer.send(sim, "status", "query", suffix=suffix)
@@ -115,10 +130,72 @@ async def test_strict_topics_only_accepts_type_suffix(amqtt_broker: AmqttBroker,
         assert len([s for s in observer.seen if s.type == "status"]) == 2
 
 
-async def test_echo_msgid_and_pretty_json(amqtt_broker: AmqttBroker, make_sim) -> None:
-    """echo_msgid puts the command's msgid on replies; pretty_json uses cJSON's tab layout."""
+async def test_permissive_topics_on_3_1(amqtt_broker: AmqttBroker, make_sim) -> None:
+    """--permissive-topics makes a 3.1.x printer obey every suffix again."""
     async with observing(amqtt_broker.port) as observer:
-        sim: KobraSimulator = await make_sim(amqtt_broker.port, echo_msgid=True, pretty_json=True)
+        sim: KobraSimulator = await make_sim(amqtt_broker.port, permissive_topics=True)
+        assert sim.state.firmware == "3.1.2"
+        assert not sim.strict_topics
+        await observer.expect("status", state="free")
+        for suffix in ("/status/query", "/query", ""):
+            await observer.send(sim, "status", "query", suffix=suffix)
+            assert (await observer.expect("status", "workReport")).state == "free"
+        assert [c.handled for c in sim.received] == [True, True, True]
+
+
+async def test_ota_update_to_3_1_makes_the_topics_strict(
+    amqtt_broker: AmqttBroker, make_sim
+) -> None:
+    """The rule follows the version the printer reports now, so it changes with an update."""
+    async with observing(amqtt_broker.port) as observer:
+        sim: KobraSimulator = await make_sim(amqtt_broker.port, firmware="3.0.9")
+        await observer.expect("ota", "reportVersion")  # the announcement
+        await observer.send(sim, "status", "query", suffix="/status/query")
+        assert (await sim.wait_for_command("status", "query")).handled
+        await observer.send(
+            sim, "ota", "update", {"firmware_version": "3.1.2"}, suffix="/ota/update"
+        )
+        version = await observer.expect("ota", "reportVersion", timeout=10)
+        assert version.data == {"firmware_version": "3.1.2"}
+        assert sim.strict_topics
+        await observer.send(sim, "status", "query", suffix="/status/query")
+        assert not (await sim.wait_for_command("status", "query")).handled
+        await observer.send(sim, "status", "query")
+        assert (await sim.wait_for_command("status", "query")).handled
+
+
+@pytest.mark.parametrize(
+    ("version", "strict"),
+    [
+        ("2.3.9", False),
+        ("3.0.9", False),
+        ("3.0.10", False),
+        ("3.1.0", True),
+        ("3.1.2", True),
+        ("3.1.2.3", True),
+        ("3.2", True),
+        ("4", True),
+        (" 3.0.5 ", False),
+        ("3.1.4b", True),
+        ("v3.0.9", True),
+        ("", True),
+    ],
+)
+def test_firmware_topic_rule(version: str, strict: bool) -> None:
+    """3.1.0 and later are strict; numeric parts compare as numbers; no number counts as new."""
+    assert firmware_is_strict(version) is strict
+
+
+def test_topic_overrides_exclude_each_other() -> None:
+    """A printer cannot be both strict and permissive."""
+    with pytest.raises(ValueError, match="exclude"):
+        SimulatorConfig(strict_topics=True, permissive_topics=True)
+
+
+async def test_echo_msgid_and_cjson_layout(amqtt_broker: AmqttBroker, make_sim) -> None:
+    """echo_msgid puts the command's msgid on replies; by default reports use cJSON's tab layout."""
+    async with observing(amqtt_broker.port) as observer:
+        sim: KobraSimulator = await make_sim(amqtt_broker.port, echo_msgid=True)
         temp = await observer.expect("tempature")
         assert temp.raw.startswith(
             b'{\n\t"type":\t"tempature",\n\t"action":\t"auto",\n\t"msgid":\t"'
@@ -129,12 +206,21 @@ async def test_echo_msgid_and_pretty_json(amqtt_broker: AmqttBroker, make_sim) -
         reply = await observer.expect("ota", "reportVersion")
         assert reply.body["msgid"] == msgid
         assert (await observer.expect("tempature")).body["msgid"] != msgid
-    plain = await make_sim(amqtt_broker.port)
+    compact = await make_sim(amqtt_broker.port, compact_json=True, escape_slashes=True)
     async with observing(amqtt_broker.port) as observer:
-        msgid = await observer.send(plain, "ota", "reportVersion")
+        msgid = await observer.send(compact, "ota", "reportVersion")
         reply = await observer.expect("ota", "reportVersion")
         assert reply.body["msgid"] != msgid
+        assert reply.raw.startswith(b'{"type":"ota","action":"reportVersion","msgid":"')
         assert b"\n" not in reply.raw
+        assert b"\t" not in reply.raw
+        await observer.send(compact, "file", "listLocal", {"path": "/"})
+        listing = await observer.expect("file", "listLocal")
+        assert b'"filename":"short.gcode"' in listing.raw
+        await observer.send(compact, "file", "deleteLocal", {"path": "/", "filename": "long.gcode"})
+        deleted = await observer.expect("file", "deleteLocal", "success")
+        assert b'"path":"\\/"' in deleted.raw
+        assert deleted.data["path"] == "/"
 
 
 async def test_file_listing_and_deletion(broker: AnyBroker, observer: Observer, make_sim) -> None:
@@ -258,12 +344,15 @@ async def test_other_commands(amqtt_broker: AmqttBroker, make_sim) -> None:
         assert capture.state == "failed"
         await observer.send(sim, "file", "cloudRecommendList")
         assert (await observer.expect("file", "cloudRecommendList")).state == "done"
-        await observer.send(sim, "cloudRecommendList", "cloudRecommendList", suffix="/file")
+        # The TOOLS doc's form, with the type as topic suffix as 3.1.x wants.
+        await observer.send(sim, "cloudRecommendList", "cloudRecommendList")
         assert (await observer.expect("file", "cloudRecommendList")).data == {"records": []}
         await sim.set_other_work(True)
         assert (await observer.expect("status", "workReport")).state == "busy"
         await observer.send(sim, "print", "start", {"filename": "short.gcode", "filetype": 1})
         assert (await observer.expect("print", "start")).state == "failed"
+        # The refusal is followed by the state the printer stays in.
+        assert (await observer.expect("status", "workReport")).state == "busy"
         await sim.set_other_work(False)
         assert (await observer.expect("status", "workReport")).state == "free"
 

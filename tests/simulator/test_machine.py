@@ -46,8 +46,8 @@ def _states(out: list[Outgoing], type_: str = "print") -> list[tuple[str, str]]:
 # ---- cJSON formatting ------------------------------------------------------------------
 
 
-def test_pretty_json_reproduces_the_raw_capture() -> None:
-    """The tab layout of the real tempature payload quoted in KUGO 8f57c99 (§5.1)."""
+def test_default_json_reproduces_the_raw_capture() -> None:
+    """By default the tab layout of the real tempature payload quoted in KUGO 8f57c99 (§5.1)."""
     envelope = {
         "type": "tempature",
         "action": "auto",
@@ -80,8 +80,8 @@ def test_pretty_json_reproduces_the_raw_capture() -> None:
         "\t}\n"
         "}"
     )
-    assert dumps(envelope, pretty=True).decode() == expected
-    assert dumps(envelope) == json.dumps(envelope, separators=(",", ":")).encode()
+    assert dumps(envelope).decode() == expected
+    assert dumps(envelope, pretty=False) == json.dumps(envelope, separators=(",", ":")).encode()
 
 
 def test_cjson_details() -> None:
@@ -89,10 +89,12 @@ def test_cjson_details() -> None:
     assert dumps({"r": [{"a": 1}, {"b": []}], "e": {}}, pretty=True).decode() == (
         '{\n\t"r":\t[{\n\t\t\t"a":\t1\n\t\t}, {\n\t\t\t"b":\t[]\n\t\t}],\n\t"e":\t{\n\t}\n}'
     )
-    assert dumps([0.0, 0.1, 1e-05, -2.5, 1 / 3, math.nan, True, None]) == (
+    assert dumps([0.0, 0.1, 1e-05, -2.5, 1 / 3, math.nan, True, None], pretty=False) == (
         b"[0,0.1,1e-05,-2.5,0.33333333333333331,null,true,null]"
     )
     assert dumps('a"b\\c\n\x01/é') == '"a\\"b\\\\c\\n\\u0001/é"'.encode()
+    assert dumps({"path": "/a/b"}, pretty=False, escape_slashes=True) == b'{"path":"\\/a\\/b"}'
+    assert dumps("/", escape_slashes=True) == b'"\\/"'
     with pytest.raises(TypeError):
         dumps({"x": object()})
 
@@ -109,10 +111,10 @@ _json_values = st.recursive(
 
 
 @settings(max_examples=150, deadline=None)
-@given(_json_values, st.booleans())
-def test_output_is_json_that_reads_back(value: Any, pretty: bool) -> None:
+@given(_json_values, st.booleans(), st.booleans())
+def test_output_is_json_that_reads_back(value: Any, pretty: bool, slashes: bool) -> None:
     """Whatever the layout, a standard parser reads the same value back (doubles to 15-17 digits)."""
-    assert json.loads(dumps(value, pretty=pretty)) == value
+    assert json.loads(dumps(value, pretty=pretty, escape_slashes=slashes)) == value
 
 
 # ---- files -------------------------------------------------------------------------------
@@ -256,18 +258,32 @@ def test_speed_mode_changes_print_duration() -> None:
 
 
 def test_refusals_leave_the_machine_alone() -> None:
-    """Unknown files, folders, non-G-code and a busy machine are refused without side effects."""
+    """Unknown files, folders, non-G-code and a busy machine are refused without side effects.
+
+    Each refusal is followed by a work report of the state the printer stays in.
+    """
     machine = _machine(local_files=(SimFile("/a.gcode", 1), SimFile("/notes.txt", 1)))
     for name in ("missing.gcode", "/", "notes.txt"):
         out = machine.start_file(
-            taskid="1", filename=name, folder="/", storage="local", reply_to=None
+            taskid="1", filename=name, folder="/", storage="local", reply_to="m1"
         )
-        assert [(o.state, o.failed) for o in out] == [("failed", True)]
+        assert [(o.type, o.action, o.state, o.failed) for o in out] == [
+            ("print", "start", "failed", True),
+            ("status", "workReport", "free", False),
+        ]
+        assert (out[0].data, out[0].reply_to) == ({"taskid": "1"}, "m1")
         assert machine.status == "free"
+    machine.usb_present = False
+    out = machine.start_file(
+        taskid="3", filename="a.gcode", folder="/", storage="usb", reply_to=None
+    )
+    assert [(o.msg, o.state) for o in out] == [("no udisk", "failed"), ("", "free")]
     machine.start_file(taskid="1", filename="a.gcode", folder="/", storage="local", reply_to=None)
     out, job = machine.start_download(taskid="2", filename="x.gcode", filesize=1, reply_to=None)
     assert job is None
+    assert [(o.type, o.state) for o in out] == [("print", "failed"), ("status", "busy")]
     assert out[0].msg == "printer is busy"
+    assert out[0].data == {"taskid": "2"}
     assert machine.ota_update("9.9.9", None)[0].state == "failed"
     assert machine.job is not None
     assert machine.job.taskid == "1"

@@ -91,7 +91,7 @@ async def test_preheating_ramps_temperatures(amqtt_broker: AmqttBroker, make_sim
 
 
 async def test_busy_printer_refuses_a_second_print(amqtt_broker: AmqttBroker, make_sim) -> None:
-    """print/start while busy: failed with a message, and the running job is untouched."""
+    """print/start while busy: failed with a message, then busy; the running job is untouched."""
     async with observing(amqtt_broker.port) as observer:
         sim: KobraSimulator = await make_sim(amqtt_broker.port)
         await observer.send(sim, "print", "start", _start_local("111", "long.gcode"))
@@ -100,6 +100,11 @@ async def test_busy_printer_refuses_a_second_print(amqtt_broker: AmqttBroker, ma
         refused = await observer.expect("print", "start", "failed")
         assert refused.data["taskid"] == "222"
         assert "busy" in refused.body["msg"]
+        # The next report of the printer's own state says it is still busy.
+        status = await observer.expect("status", "workReport")
+        assert status.state == "busy"
+        between = observer.seen[observer.seen.index(refused) + 1 : observer.seen.index(status)]
+        assert not [s for s in between if s.type == "status"]
         state = sim.state
         assert (state.taskid, state.filename, state.print_state) == (
             "111",
