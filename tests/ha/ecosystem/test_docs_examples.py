@@ -75,7 +75,7 @@ async def test_examples_name_real_entities_and_actions(
     """Every entity id and action of the integration that the docs mention exists."""
     entry = make_entry(amqtt)
     await setup_entry(hass, entry)
-    await wait_until(lambda: entry.runtime_data.printer_available)
+    await wait_until(lambda: entry.runtime_data.coordinator.printer_available)
     registered = {
         entity.entity_id
         for entity in er.async_get(hass).entities.values()
