@@ -185,13 +185,13 @@ def check_manifest(package: Path, problems: list[str]) -> None:
     check_loader(package, problems)
 
 
-def check_services(package: Path, strings: dict[str, Any], problems: list[str]) -> set[str]:
+def check_services(package: Path, strings: dict[str, Any], problems: list[str]) -> set[str] | None:
     """Check services.yaml with HA's own service schema and selectors, and that strings.json names each part."""
     try:
         services = service._SERVICES_SCHEMA(load_yaml(str(package / "services.yaml")) or {})
     except (vol.Invalid, OSError, ValueError) as err:
         problems.append(f"services.yaml: {err}")
-        return set()
+        return None
     texts = strings.get("services", {})
     for name, maybe_spec in services.items():
         spec = maybe_spec or {}
@@ -224,7 +224,7 @@ def check_services(package: Path, strings: dict[str, Any], problems: list[str]) 
 
 
 def check_icons(
-    package: Path, strings: dict[str, Any], services: set[str], problems: list[str]
+    package: Path, strings: dict[str, Any], services: set[str] | None, problems: list[str]
 ) -> None:
     """Check icons.json's shape and icon names, and that it names only entities and services that exist."""
     icons = read_json(package / "icons.json", problems)
@@ -240,7 +240,9 @@ def check_icons(
         for key in keys:
             if key not in entities.get(platform, {}):
                 problems.append(f"icons.json: entity.{platform}.{key} is not in strings.json")
-    for name in set(icons.get("services", {})) ^ services:
+    if services is None:  # services.yaml itself is broken (reported already)
+        return
+    for name in sorted(set(icons.get("services", {})) ^ services):
         problems.append(f"icons.json: service {name!r} is in one of icons.json, services.yaml only")
 
 
