@@ -29,6 +29,7 @@ if str(REPO) not in sys.path:
 
 DOMAIN = "anycubic_kobra2"
 TEMPLATE_CONFIG_DIR = REPO / "demo" / "config"
+DASHBOARD = REPO / "docs" / "dashboard.yaml"
 # Marks a directory this script made, so resetting it never deletes someone else's files.
 MARKER = ".kobra2-demo"
 DEMO_NAME = "Demo"
@@ -680,6 +681,47 @@ async def remove_failed_entries(api: HomeAssistantApi) -> None:
             await api.request("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
 
 
+DASHBOARD_PREFIX = "kobra_2_pro"
+
+
+def scale_graphs(node: Any, time_scale: float) -> None:
+    """Shorten the dashboard's history graphs by the simulator's time scale, in place.
+
+    A simulated printer that runs ten times faster fills a graph ten times faster: a shorter window shows
+    what the same stretch of a real print would look like.
+    """
+    if isinstance(node, dict):
+        if node.get("type") == "history-graph" and "hours_to_show" in node:
+            node["hours_to_show"] = round(float(node["hours_to_show"]) / time_scale, 3)
+        for value in node.values():
+            scale_graphs(value, time_scale)
+    elif isinstance(node, list):
+        for item in node:
+            scale_graphs(item, time_scale)
+
+
+async def install_dashboard(api: HomeAssistantApi, device_id: str, time_scale: float) -> None:
+    """Make the repository's printer dashboard (docs/dashboard.yaml) the default one, so the login lands on it.
+
+    Its entity ids are those of a printer named "Kobra 2 Pro"; a printer with another name (a real Plus, say)
+    gets them renamed after its own print state sensor.
+    """
+    import yaml
+
+    text = DASHBOARD.read_text(encoding="utf-8")
+    entities = await api.websocket_command({"type": "config/entity_registry/list"})
+    for item in entities:
+        entity_id = str(item.get("entity_id", ""))
+        if item.get("device_id") == device_id and entity_id.endswith("_print_state"):
+            prefix = entity_id.removeprefix("sensor.").removesuffix("_print_state")
+            text = text.replace(f".{DASHBOARD_PREFIX}_", f".{prefix}_")
+            break
+    config = yaml.safe_load(text)
+    scale_graphs(config, time_scale)
+    # Without url_path the default dashboard ("Overview") is the one saved.
+    await api.websocket_command({"type": "lovelace/config/save", "config": config})
+
+
 async def find_device_id(api: HomeAssistantApi, entry_id: str) -> str:
     """Return the device registry id of the printer added by the config entry."""
     devices = await api.websocket_command({"type": "config/device_registry/list"})
@@ -752,13 +794,17 @@ class Demo:
                 entry_id = await add_printer(api, settings, wanted, args.model_id)
                 await wait_entry_loaded(api, entry_id)
                 device_id = await find_device_id(api, entry_id)
+                say("making the printer dashboard (docs/dashboard.yaml) the default one")
+                await install_dashboard(
+                    api, device_id, args.time_scale if args.broker_host is None else 1.0
+                )
                 await remove_failed_entries(api)
                 await hide_installation_notice(api)
 
             print(
                 "\n"
                 "  Kobra 2 demo is running.\n"
-                f"  Home Assistant: {ha.url}\n"
+                f"  Home Assistant: {ha.url} (the printer dashboard)\n"
                 f"  Login:          {DEMO_USER} / {DEMO_PASSWORD}\n"
                 f"  Printer page:   {ha.url}/config/devices/device/{device_id}\n"
                 f"  MQTT broker:    {broker_line}\n"

@@ -28,7 +28,15 @@ from .const import COMMAND_TIMEOUT, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator, job_active, print_state
 from .kobra2 import commands
 from .kobra2.commands import Command
-from .kobra2.models import FileEntry, MachineStatus, PrintPhase, PrintReport, Report, Storage
+from .kobra2.models import (
+    FileEntry,
+    MachineStatus,
+    OnlineReport,
+    PrintPhase,
+    PrintReport,
+    Report,
+    Storage,
+)
 
 # The printer only lists and prints .gcode files (protocol doc §7).
 GCODE_SUFFIXES: Final = (".gcode",)
@@ -412,6 +420,7 @@ class FileBrowser:
         self.selected: dict[Storage, str | None] = dict.fromkeys(Storage)
         self._listeners: list[CALLBACK_TYPE] = []
         self._was_active = False
+        self._was_available = False
 
     # -- listings --
 
@@ -589,22 +598,54 @@ class FileBrowser:
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
-        """Follow the coordinator to re-read the listings when a print ends."""
+        """Follow the coordinator to read the listings when the printer appears and when a print ends."""
         self._was_active = job_active(self.coordinator.state)
-        return self.coordinator.async_add_listener(self._handle_update)
+        unsubs = (
+            self.coordinator.async_add_listener(self._handle_update),
+            self.coordinator.async_add_report_listener(self._handle_report),
+        )
+
+        @callback
+        def stop() -> None:
+            """Stop following the coordinator."""
+            for unsub in unsubs:
+                unsub()
+
+        # A printer that is already there when the entities are set up counts as just connected.
+        self._handle_update()
+        return stop
+
+    @callback
+    def _handle_report(self, report: Report) -> None:
+        """Read both storages when a printer that seemed there all along announces itself again.
+
+        That is a printer back from a broker restart: our own request went out before it was
+        back (and was lost), and no change of availability will come to make up for it.
+        """
+        if isinstance(report, OnlineReport) and report.online and self._was_available:
+            self._list(list(Storage))
 
     @callback
     def _handle_update(self) -> None:
-        """When a job ended, list again the storages that were listed before."""
+        """Read both storages when the printer (re)appears; re-read the listed ones when a job ended."""
         coordinator = self.coordinator
         active = job_active(coordinator.state)
+        available = coordinator.printer_available
         ended, self._was_active = self._was_active and not active, active
-        # Only storages someone looked at: listing costs the printer work and a missing USB
-        # stick would only produce errors.
-        listed = [storage for storage in Storage if storage in coordinator.state.files]
-        if ended and listed and coordinator.printer_available:
-            coordinator.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(listed), f"{DOMAIN} list files"
+        appeared, self._was_available = available and not self._was_available, available
+        if appeared:
+            # The selects offer the files at once, without waiting for someone to press refresh.
+            self._list(list(Storage))
+        elif ended:
+            # Only storages that were listed: listing costs the printer work.
+            self._list([storage for storage in Storage if storage in coordinator.state.files])
+
+    @callback
+    def _list(self, storages: list[Storage]) -> None:
+        """Re-read storages in the background, quietly (a missing USB stick is only a debug line)."""
+        if storages and self.coordinator.printer_available:
+            self.coordinator.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(storages), f"{DOMAIN} list files"
             )
 
     @callback

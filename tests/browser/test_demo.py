@@ -1,4 +1,4 @@
-"""The demo in a real browser: log in, watch the printer's device page, pause and resume the print."""
+"""The demo in a real browser: log in onto the printer dashboard, watch the print, pause, resume, print a file."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 # One folder per environment (scripts/test runs the suite in each), emptied when the test starts.
 ARTIFACTS = REPO / "artifacts" / f"browser-{os.environ.get('KOBRA2_ENV', 'local')}"
-README_SCREENSHOT = REPO / "docs" / "screenshot-device.png"
+README_SCREENSHOT = REPO / "docs" / "screenshot-dashboard.png"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -189,13 +189,13 @@ async def demo(socket_enabled: None, tmp_path: Path) -> AsyncIterator[Demo]:
 
 
 def _row(page: async_api.Page, name: str) -> async_api.Locator:
-    """Return the device page's entity row whose name is exactly `name`."""
+    """Return the entity row (dashboard or device page) whose name is exactly `name`."""
     exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
     return page.locator("hui-generic-entity-row").filter(has=page.locator(".info", has_text=exact))
 
 
 async def _state(page: async_api.Page, name: str) -> str:
-    """Return the state text the device page shows for an entity (e.g. "210.0 °C")."""
+    """Return the state text the page shows for an entity (e.g. "210.0 °C")."""
     return (await _row(page, name).inner_text()).strip()
 
 
@@ -218,6 +218,53 @@ async def _wait_for_state(
             return seen
         await asyncio.sleep(0.5)
     pytest.fail(f"{name!r} still shows {seen!r} after {timeout:.0f} s")
+
+
+# The points each line of the dashboard's temperature graph draws, read from Home Assistant's chart element
+# (it pierces the shadow roots the frontend is built of).
+CHART_POINTS_JS = """() => {
+  const charts = [];
+  const walk = (node) => {
+    if (node.tagName && node.tagName.toLowerCase() === "ha-chart-base") charts.push(node);
+    for (const child of [...(node.shadowRoot ? node.shadowRoot.children : []), ...node.children]) {
+      walk(child);
+    }
+  };
+  walk(document.documentElement);
+  const points = {};
+  for (const chart of charts) {
+    for (const series of Array.isArray(chart.data) ? chart.data : []) {
+      points[series.name] = (series.data || []).length;
+    }
+  }
+  return points;
+}"""
+GRAPH_LINES = ("Nozzle", "Nozzle target", "Bed", "Bed target")
+
+
+async def _graph_points(page: async_api.Page) -> dict[str, int]:
+    """Return how many points each line of the temperature graph has."""
+    return dict(await page.evaluate(CHART_POINTS_JS))
+
+
+async def _wait_for_graph(
+    page: async_api.Page, accept: Callable[[dict[str, int]], bool], timeout: float = 60.0
+) -> dict[str, int]:
+    """Poll the temperature graph until accept(points per line) holds; return the points."""
+    deadline = time.monotonic() + timeout
+    points: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        points = await _graph_points(page)
+        if accept(points):
+            return points
+        await asyncio.sleep(1.0)
+    pytest.fail(f"the temperature graph shows {points} after {timeout:.0f} s")
+
+
+async def _pick(page: async_api.Page, select: str, option: str) -> None:
+    """Choose an option in a dashboard select row, as a person does: open it, click the option."""
+    await page.locator("hui-select-entity-row").filter(has_text=select).locator("ha-select").click()
+    await page.get_by_role("option", name=option, exact=True).click()
 
 
 # How many more pixels the page's scrolled content needs (Home Assistant scrolls inside its panels, so a
@@ -254,14 +301,14 @@ async def _screenshot(page: async_api.Page, name: str, *, readme: bool = False) 
 
 
 async def test_demo_in_browser(demo: Demo) -> None:
-    """Log in, see the print move on the device page, pause and resume it, change a target temperature."""
+    """Log in onto the printer dashboard; watch the print and its graph; pause, resume, stop; print a file."""
     async with async_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
             context = await browser.new_context(
-                viewport={"width": 1100, "height": 900}, locale="en-US", timezone_id="UTC"
+                viewport={"width": 1300, "height": 900}, locale="en-US", timezone_id="UTC"
             )
             context.set_default_timeout(UI_TIMEOUT_MS)
             page = await context.new_page()
@@ -279,12 +326,14 @@ async def test_demo_in_browser(demo: Demo) -> None:
                     lambda url: "/auth/" not in url and "auth_callback" not in url
                 )
 
-                # The printer's device page: live entities of a print under way.
-                await page.goto(demo.device_url)
+                # The login lands on the printer dashboard: a print under way, files listed at once.
                 await _row(page, "Print state").wait_for()
+                assert "/lovelace" in page.url
                 assert await _wait_for_state(page, "Online", "Connected")
                 assert await _wait_for_state(page, "Print state", "Printing")
-                assert await _wait_for_state(page, "Current file", lambda s: s.endswith(".gcode"))
+                printing = await _wait_for_state(
+                    page, "Current file", lambda s: s.endswith(".gcode")
+                )
                 nozzle = _number(
                     await _wait_for_state(page, "Nozzle temperature", lambda s: "°C" in s)
                 )
@@ -298,21 +347,25 @@ async def test_demo_in_browser(demo: Demo) -> None:
                     )
                 )
                 assert later > first
-                await _screenshot(page, "02-device-printing")
+                # The graph is drawn from the recorder: every line has points.
+                await _wait_for_graph(
+                    page, lambda p: all(p.get(line, 0) >= 2 for line in GRAPH_LINES)
+                )
+                await _screenshot(page, "02-dashboard-printing")
 
-                # Pause: the printer parks and reports paused; Resume: printing again.
+                # Pause: the dashboard shows the printer paused; Resume: printing again.
                 await _row(page, "Pause print").get_by_role("button").click()
                 await _wait_for_state(page, "Print state", "Paused")
                 paused_at = _number(await _state(page, "Progress"))
-                await _screenshot(page, "03-device-paused")
+                await _screenshot(page, "03-dashboard-paused")
                 await asyncio.sleep(3)
                 assert _number(await _state(page, "Progress")) == paused_at
                 await _row(page, "Resume print").get_by_role("button").click()
                 await _wait_for_state(page, "Print state", "Printing")
                 await _wait_for_state(page, "Progress", lambda s: _number(s) > paused_at, 90)
-                await _screenshot(page, "04-device-resumed", readme=True)
 
-                # A new nozzle target typed into the page: the measured temperature follows it.
+                # A new nozzle target typed into the dashboard: the graph draws the change.
+                before = await _graph_points(page)
                 target = 230.0 if nozzle < 225 else 200.0
                 box = _row(page, "Target nozzle temperature").locator("input")
                 await box.fill(f"{target:.0f}")
@@ -320,7 +373,31 @@ async def test_demo_in_browser(demo: Demo) -> None:
                 await _wait_for_state(
                     page, "Nozzle temperature", lambda s: abs(_number(s) - target) < 1.5
                 )
-                await _screenshot(page, "05-device-new-target")
+                await _wait_for_graph(
+                    page,
+                    lambda p: all(p.get(line, 0) > before.get(line, 0) for line in GRAPH_LINES[:2]),
+                )
+
+                # Stop the print, pick another file in the printer's file select and print it.
+                await _row(page, "Stop print").get_by_role("button").click()
+                await _wait_for_state(page, "Print state", lambda s: s in ("Stopped", "Idle"))
+                choice = next(
+                    name
+                    for name in ("/calibration_cube_20mm.gcode", "/Kobra2_Benchy_PLA_0.2mm.gcode")
+                    if not name.endswith(printing)
+                )
+                await _pick(page, "File on printer", choice)
+                await _row(page, "Print the file on printer").get_by_role("button").click()
+                await _wait_for_state(page, "Print state", "Printing")
+                assert await _wait_for_state(page, "Current file", choice.lstrip("/"))
+                await _wait_for_state(page, "Progress", lambda s: _number(s) > 0, 90)
+                await _screenshot(page, "04-dashboard-new-print", readme=True)
+
+                # The printer's own device page, the demo's second address, shows the same printer.
+                await page.goto(demo.device_url)
+                await _row(page, "Print state").wait_for()
+                assert await _wait_for_state(page, "Print state", "Printing")
+                await _screenshot(page, "05-device-page")
             except BaseException:
                 with contextlib.suppress(Exception):
                     await _screenshot(page, "99-failure")

@@ -24,8 +24,8 @@ from custom_components.anycubic_kobra2.const import (
     DOMAIN,
     TRANSPORT_HA_MQTT,
 )
-from kobra2_sim import KobraSimulator
 from custom_components.anycubic_kobra2.transport import HaMqttTransport
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 from tests.integration.common import MODEL_ID, PRINTER_ID, entry_data, make_entry, wait_until
 

@@ -33,8 +33,8 @@ from custom_components.anycubic_kobra2.kobra2.models import (
     TemperatureReport,
     TopicStyle,
 )
-from kobra2_sim import KobraSimulator
 from custom_components.anycubic_kobra2.transport import HaMqttTransport, KobraTransport
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 from tests.integration.common import MODEL_ID, PRINTER_ID, wait_until
 

@@ -63,7 +63,11 @@ async def test_platform_snapshot(
     """Every entity of the platform, as an idle printer shows it."""
     with patch("custom_components.anycubic_kobra2.PLATFORMS", [platform]):
         await setup_entry(hass, mock_config_entry)
-        await wait_printer_ready(hass, mock_config_entry)
+        coordinator = await wait_printer_ready(hass, mock_config_entry)
+    if platform in (Platform.SELECT, Platform.BUTTON):
+        # The file entities list both storages as soon as the printer is there.
+        await wait_until(lambda: len(coordinator.state.files) == 2)
+        await hass.async_block_till_done()
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 

@@ -36,7 +36,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.anycubic_kobra2 import printing
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
-from custom_components.anycubic_kobra2.kobra2.models import PrintPhase
+from custom_components.anycubic_kobra2.kobra2.models import PrintPhase, Storage
+from custom_components.anycubic_kobra2.printing import DATA_FILE_SHARE, FileShare
 from kobra2_sim import (
     LOCAL,
     USB,
@@ -44,7 +45,6 @@ from kobra2_sim import (
     ReceivedCommand,
     SimFile,
 )
-from custom_components.anycubic_kobra2.printing import DATA_FILE_SHARE, FileShare
 from tests.helpers.brokers import AmqttBroker, free_port
 from tests.helpers.http import serve_files
 
@@ -143,18 +143,13 @@ async def coordinator(
     mock_config_entry: MockConfigEntry,
     printer: KobraSimulator,
 ) -> KobraCoordinator:
-    """Set up the integration against the simulator and list both storages once."""
+    """Set up the integration against the simulator; it lists both storages once on its own."""
     await setup_entry(hass, mock_config_entry)
     coordinator: KobraCoordinator = mock_config_entry.runtime_data
     await wait_until(lambda: coordinator.printer_available and coordinator.state.status is not None)
-    # Nothing is listed until asked: the refresh button reads both storages.
-    assert coordinator.state.files == {}
-    assert hass.states.get(LOCAL_SELECT).attributes[ATTR_OPTIONS] == []
-    await hass.services.async_call(
-        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: REFRESH}, blocking=True
-    )
-    assert (sent(printer, "file", "listLocal"), sent(printer, "file", "listUdisk")) == (1, 1)
+    await wait_until(lambda: set(coordinator.state.files) == {Storage.LOCAL, Storage.USB})
     await hass.async_block_till_done()
+    assert (sent(printer, "file", "listLocal"), sent(printer, "file", "listUdisk")) == (1, 1)
     return coordinator
 
 
@@ -218,6 +213,38 @@ async def test_list_both_storages(
     assert [item["path"] for item in sub["files"]] == ["/models/gear.gcode"]
     await hass.async_block_till_done()
     assert hass.states.get(USB_SELECT).attributes[ATTR_OPTIONS] == ["/", "/models/gear.gcode"]
+
+
+def lists(sim: KobraSimulator) -> tuple[int, int]:
+    """Return how often the printer was asked for its internal and its USB listing."""
+    return sent(sim, "file", "listLocal"), sent(sim, "file", "listUdisk")
+
+
+async def test_files_listed_again_when_printer_reconnects(
+    hass: HomeAssistant, coordinator: KobraCoordinator, printer: KobraSimulator
+) -> None:
+    """A printer that drops off and comes back is listed again: a file added meanwhile is offered."""
+    assert lists(printer) == (1, 1)
+    printer.crash()
+    await wait_until(lambda: not coordinator.printer_available)
+    printer.local_files.add(SimFile("/new.gcode", size=1234))
+    await printer.start()
+    await wait_until(lambda: lists(printer) == (2, 2))
+    await hass.async_block_till_done()
+    assert "/new.gcode" in hass.states.get(LOCAL_SELECT).attributes[ATTR_OPTIONS]
+
+
+async def test_files_listed_again_when_broker_comes_back(
+    hass: HomeAssistant, coordinator: KobraCoordinator, printer: KobraSimulator, amqtt: AmqttBroker
+) -> None:
+    """After a broker restart (both links reconnect) the listings are read again: new files show up."""
+    await amqtt.stop()
+    printer.local_files.add(SimFile("/new.gcode", size=1234))
+    await amqtt.start()
+    await wait_until(
+        lambda: "/new.gcode" in hass.states.get(LOCAL_SELECT).attributes[ATTR_OPTIONS], timeout=30
+    )
+    await wait_until(lambda: lists(printer)[1] >= 2)
 
 
 async def test_select_opens_folders(

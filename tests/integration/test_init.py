@@ -49,6 +49,8 @@ FULL_STATE = [
     ("print", "update"),
     ("ota", "reportVersion"),
 ]
+# Read as soon as the printer is there, so the file selects offer its files at once.
+FILE_LISTS = [("file", "listLocal"), ("file", "listUdisk")]
 
 
 def commands_received(sim: KobraSimulator) -> list[tuple[str, str]]:
@@ -190,8 +192,8 @@ async def test_report_applied_without_poll(hass: HomeAssistant, amqtt: AmqttBrok
     try:
         await setup_entry(hass, entry)
         await wait_printer_ready(hass, entry)
+        await wait_until(lambda: commands_received(sim) == FULL_STATE + FILE_LISTS)
         asked = commands_received(sim)
-        assert asked == FULL_STATE
         await sim.publish_raw("tempature/report", temperature_report(187))
         await wait_until(lambda: state_of(hass, NOZZLE) == "187.0", timeout=2)
         assert commands_received(sim) == asked
@@ -266,9 +268,10 @@ async def test_silent_printer_goes_stale_and_is_polled(
     try:
         await setup_entry(hass, entry)
         coordinator = await wait_printer_ready(hass, entry)
-        assert commands_received(sim) == FULL_STATE
+        await wait_until(lambda: commands_received(sim) == FULL_STATE + FILE_LISTS)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
-        await wait_until(lambda: commands_received(sim) == FULL_STATE * 2)
+        # The poll asks for the state again, not for the files.
+        await wait_until(lambda: commands_received(sim) == FULL_STATE + FILE_LISTS + FULL_STATE)
         await settle(coordinator, sim)
 
         # Now it says nothing at all, not even to polls (a clean disconnect sends no will).
@@ -328,6 +331,7 @@ async def test_a_report_writes_only_the_states_it_changes(
         entry = make_entry(amqtt)
         await setup_entry(hass, entry)
         coordinator = await wait_printer_ready(hass, entry)
+        await wait_until(lambda: len(coordinator.state.files) == 2)
         await hass.async_block_till_done()
         # Home Assistant drops a write that changes nothing before any event, so the
         # writes themselves are counted.

@@ -28,8 +28,8 @@ from custom_components.anycubic_kobra2.compat import vol
 from custom_components.anycubic_kobra2.const import DOMAIN
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
 from custom_components.anycubic_kobra2.kobra2.models import MachineStatus
-from kobra2_sim import KobraSimulator
 from custom_components.anycubic_kobra2.update import KobraFirmwareUpdateEntity
+from kobra2_sim import KobraSimulator
 from tests.helpers.brokers import AmqttBroker
 
 from .common import (

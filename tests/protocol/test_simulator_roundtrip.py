@@ -44,12 +44,12 @@ from custom_components.anycubic_kobra2.kobra2.models import (
     TemperatureReport,
     UnknownReport,
 )
+from custom_components.anycubic_kobra2.kobra2.state import PrinterState
 from kobra2_sim import (
     KobraSimulator,
     SimFile,
     SimulatorConfig,
 )
-from custom_components.anycubic_kobra2.kobra2.state import PrinterState
 from tests.helpers.brokers import LOOPBACK, AmqttBroker, AnyBroker, MosquittoBroker
 from tests.helpers.certs import generate_pki
 from tests.helpers.http import serve_files

@@ -273,7 +273,7 @@ async def test_r04_printer_silent_broker_up(
 ) -> None:
     """A printer silent past the watchdog is unavailable; its next report restores it.
 
-    One INFO line each way, and the recovery requests the full state (once).
+    One INFO line each way, and the recovery requests the full state and the file lists (once).
     """
     broker = await make_mosquitto()
     # Connected and answering, but it never speaks unasked.
@@ -300,9 +300,11 @@ async def test_r04_printer_silent_broker_up(
     await sim.publish_raw("tempature/report", temperature_report(31))
     await wait_until(lambda: available(hass, NOZZLE))
     assert state_of(hass, ONLINE) == STATE_ON
-    await wait_until(lambda: commands_received(sim) == FULL_STATE)
+    # The state and, since the printer is back, its files: each requested exactly once.
+    expected = sorted(FULL_STATE + [("file", "listLocal"), ("file", "listUdisk")])
+    await wait_until(lambda: sorted(commands_received(sim)) == expected)
     await asyncio.sleep(0.3)
-    assert commands_received(sim) == FULL_STATE  # requested exactly once
+    assert sorted(commands_received(sim)) == expected
     lost, back = availability_logs(info_logs)
     assert (len(lost), len(back)) == (1, 1)
     assert problems(info_logs) == []
