@@ -232,13 +232,6 @@ def check_ui_imports() -> None:
         )
 
 
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
 def port_in_use(host: str, port: int) -> bool:
     """Return True when something already listens on host:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -247,35 +240,6 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 # --------------------------------------------------------------------------- broker and simulator
-
-
-class EmbeddedBroker:
-    """amqtt broker in this process, anonymous, on loopback."""
-
-    def __init__(self) -> None:
-        self.host = LOOPBACK
-        self.port = free_port()
-        self._broker: Any = None
-
-    async def start(self) -> None:
-        """Start listening."""
-        from amqtt.broker import Broker
-
-        self._broker = Broker(
-            {
-                "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-                "plugins": {
-                    "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
-                },
-            }
-        )
-        await self._broker.start()
-
-    async def stop(self) -> None:
-        """Close every session and the listener."""
-        broker, self._broker = self._broker, None
-        if broker is not None:
-            await broker.shutdown()
 
 
 class DemoPrinter:
@@ -682,25 +646,24 @@ async def remove_failed_entries(api: HomeAssistantApi) -> None:
 
 
 DASHBOARD_PREFIX = "kobra_2_pro"
+# Where Home Assistant 2026 and later show the dashboard (a dashboard path needs a hyphen).
+DASHBOARD_URL_PATH = "kobra2-printer"
+DEMO_GRAPH_HOURS = 0.1
 
 
-def scale_graphs(node: Any, time_scale: float) -> None:
-    """Shorten the dashboard's history graphs by the simulator's time scale, in place.
-
-    A simulated printer that runs ten times faster fills a graph ten times faster: a shorter window shows
-    what the same stretch of a real print would look like.
-    """
+def shorten_graphs(node: Any, hours: float) -> None:
+    """Set the span of every history graph of a dashboard configuration, in place."""
     if isinstance(node, dict):
-        if node.get("type") == "history-graph" and "hours_to_show" in node:
-            node["hours_to_show"] = round(float(node["hours_to_show"]) / time_scale, 3)
+        if node.get("type") == "history-graph":
+            node["hours_to_show"] = hours
         for value in node.values():
-            scale_graphs(value, time_scale)
+            shorten_graphs(value, hours)
     elif isinstance(node, list):
         for item in node:
-            scale_graphs(item, time_scale)
+            shorten_graphs(item, hours)
 
 
-async def install_dashboard(api: HomeAssistantApi, device_id: str, time_scale: float) -> None:
+async def install_dashboard(api: HomeAssistantApi, device_id: str) -> None:
     """Make the repository's printer dashboard (docs/dashboard.yaml) the default one, so the login lands on it.
 
     Its entity ids are those of a printer named "Kobra 2 Pro"; a printer with another name (a real Plus, say)
@@ -717,9 +680,32 @@ async def install_dashboard(api: HomeAssistantApi, device_id: str, time_scale: f
             text = text.replace(f".{DASHBOARD_PREFIX}_", f".{prefix}_")
             break
     config = yaml.safe_load(text)
-    scale_graphs(config, time_scale)
-    # Without url_path the default dashboard ("Overview") is the one saved.
-    await api.websocket_command({"type": "lovelace/config/save", "config": config})
+    # The last few minutes instead of hours: the graph fills while someone watches the demo.
+    shorten_graphs(config, DEMO_GRAPH_HOURS)
+    core = await api.websocket_command(
+        {"type": "frontend/get_system_data", "key": "core"}, optional=True
+    )
+    if core is None:
+        # Before 2026 the browser opens the storage-mode default dashboard, saved without url_path.
+        await api.websocket_command({"type": "lovelace/config/save", "config": config})
+        return
+    # Home Assistant 2026 opens the system's default panel, its own "Overview" (areas) unless told
+    # otherwise, and only a dashboard of its own can be that default.
+    await api.websocket_command(
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": DASHBOARD_URL_PATH,
+            "title": str(config.get("title", "Kobra 2")),
+            "icon": "mdi:printer-3d",
+            "show_in_sidebar": True,
+            "require_admin": False,
+        }
+    )
+    await api.websocket_command(
+        {"type": "lovelace/config/save", "url_path": DASHBOARD_URL_PATH, "config": config}
+    )
+    value = {**(core.get("value") or {}), "default_panel": DASHBOARD_URL_PATH}
+    await api.websocket_command({"type": "frontend/set_system_data", "key": "core", "value": value})
 
 
 async def find_device_id(api: HomeAssistantApi, entry_id: str) -> str:
@@ -752,6 +738,8 @@ class Demo:
         check_ui_imports()
         async with contextlib.AsyncExitStack() as stack:
             if args.broker_host is None:
+                from tests.helpers.brokers import AmqttBroker as EmbeddedBroker
+
                 broker = EmbeddedBroker()
                 say(f"starting the embedded MQTT broker on {broker.host}:{broker.port}")
                 await broker.start()
@@ -795,9 +783,7 @@ class Demo:
                 await wait_entry_loaded(api, entry_id)
                 device_id = await find_device_id(api, entry_id)
                 say("making the printer dashboard (docs/dashboard.yaml) the default one")
-                await install_dashboard(
-                    api, device_id, args.time_scale if args.broker_host is None else 1.0
-                )
+                await install_dashboard(api, device_id)
                 await remove_failed_entries(api)
                 await hide_installation_notice(api)
 

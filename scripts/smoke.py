@@ -26,7 +26,8 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import demo as demo_lib  # scripts/demo.py, next to this file
+import demo as demo_lib  # scripts/demo.py, next to this file (it puts the repository on sys.path)
+from tests.helpers.brokers import AmqttBroker, free_port
 
 REPO = demo_lib.REPO
 ARTIFACTS = REPO / "artifacts" / "smoke-newest"
@@ -118,7 +119,8 @@ async def smoke(port: int, config_dir: Path) -> str:
     demo_lib.prepare_config_dir(config_dir)
     demo_lib.ensure_frontend()
     async with contextlib.AsyncExitStack() as stack:
-        broker = demo_lib.EmbeddedBroker()
+        # The demo's embedded broker.
+        broker = AmqttBroker()
         await broker.start()
         stack.push_async_callback(broker.stop)
         printer = demo_lib.DemoPrinter(broker.host, broker.port, time_scale=10.0)
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="[smoke] %(levelname)s %(name)s: %(message)s")
     # amqtt warns about messages in flight when it shuts down, which is what stopping means here.
     logging.getLogger("amqtt").setLevel(logging.ERROR)
-    port = args.port or demo_lib.free_port()
+    port = args.port or free_port()
     started = time.monotonic()
     config_dir = Path(tempfile.mkdtemp(prefix="kobra2-smoke-")) / "config"
     try:

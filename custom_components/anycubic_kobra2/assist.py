@@ -29,6 +29,7 @@ from homeassistant.core import CALLBACK_TYPE, Context, Event, HomeAssistant, cal
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.script import ScriptRunResult
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.trigger import async_initialize_triggers, async_validate_trigger_config
 from homeassistant.util.hass_dict import HassKey
 
@@ -49,6 +50,24 @@ _NAMED = {
         "(resume|continue|unpause) [the] print[ing] on [the] {name}",
     ),
 }
+
+# The spoken answers are translations (exceptions.<key>.message, a category every Home
+# Assistant release loads for custom integrations), per action.
+_REPLIES: Final = {
+    PAUSE: {
+        "done": "assist_pausing",
+        "not_ready": "assist_not_printing",
+        "none_ready": "assist_none_printing",
+        "failed": "assist_pause_failed",
+    },
+    RESUME: {
+        "done": "assist_resuming",
+        "not_ready": "assist_not_paused",
+        "none_ready": "assist_none_paused",
+        "failed": "assist_resume_failed",
+    },
+}
+_WHICH_PRINTER: Final = "assist_which_printer"
 
 # Aliases of the progress sensor, so "what is the printer's progress" finds it.
 PROGRESS_KEY: Final = "progress"
@@ -195,8 +214,10 @@ class AssistSentences:
         )
 
         async def _run(run_variables: dict[str, Any], context: Context | None = None) -> Any:
-            """Press the button and say what happened."""
-            speech = await self._async_press(action, targets, context)
+            """Press the button and say what happened, in the conversation's language."""
+            user_input = (run_variables.get("trigger") or {}).get("user_input") or {}
+            language = user_input.get("language") or self.hass.config.language
+            speech = await self._async_press(action, targets, context, language)
             return ScriptRunResult(
                 conversation_response=speech, service_response=None, variables={}
             )
@@ -208,19 +229,18 @@ class AssistSentences:
             self._unsub_triggers.append(unsub)
 
     async def _async_press(
-        self, action: str, targets: list[_Target], context: Context | None
+        self, action: str, targets: list[_Target], context: Context | None, language: str
     ) -> str:
         """Press the button of the one printer meant; return the spoken answer."""
         ready = [t for t in targets if self._available(t.entity_id)]
-        verb = "Pausing" if action == PAUSE else "Resuming"
+        replies = _REPLIES[action]
         if not ready:
             if len(targets) == 1:
-                state = "printing" if action == PAUSE else "paused"
-                return f"{targets[0].name} is not {state}."
-            return "No printer is printing." if action == PAUSE else "No printer is paused."
+                return await async_reply(self.hass, language, replies["not_ready"], targets[0].name)
+            return await async_reply(self.hass, language, replies["none_ready"])
         if len(ready) > 1:
             names = ", ".join(t.name for t in ready)
-            return f"Which printer? Say the name: {names}."
+            return await async_reply(self.hass, language, _WHICH_PRINTER, names=names)
         target = ready[0]
         try:
             await self.hass.services.async_call(
@@ -231,8 +251,11 @@ class AssistSentences:
                 context=context,
             )
         except HomeAssistantError as err:
-            return f"{target.name} did not {action}: {err}"
-        return f"{verb} {target.name}."
+            reason = await _async_reason(self.hass, language, err)
+            return await async_reply(
+                self.hass, language, replies["failed"], target.name, error=reason
+            )
+        return await async_reply(self.hass, language, replies["done"], target.name)
 
     def _available(self, entity_id: str) -> bool:
         """Return whether a button can be pressed now."""
@@ -248,6 +271,27 @@ class AssistSentences:
         self._unsub_listeners = []
         if self._update_task is not None:
             self._update_task.cancel()
+
+
+async def async_reply(
+    hass: HomeAssistant, language: str, key: str, name: str = "", **placeholders: str
+) -> str:
+    """Return one spoken answer in the given language (English where it has no translation)."""
+    translations = await async_get_translations(hass, language, "exceptions", [DOMAIN])
+    message = translations[f"component.{DOMAIN}.exceptions.{key}.message"]
+    return message.format(name=name, **placeholders)
+
+
+async def _async_reason(hass: HomeAssistant, language: str, err: HomeAssistantError) -> str:
+    """Return why a press failed, in the given language when the error is one of ours."""
+    if err.translation_domain != DOMAIN or not err.translation_key:
+        return str(err)  # Home Assistant's own errors come in English only
+    try:
+        return await async_reply(
+            hass, language, err.translation_key, **(err.translation_placeholders or {})
+        )
+    except KeyError:
+        return str(err)
 
 
 def _log(level: int, msg: str, **kwargs: Any) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-import json
-from typing import Any
+
+from tests.helpers.payloads import encode, envelope
 
 TOPIC_ROOT = "anycubic/anycubicCloud/v1"
 MODEL_ID = "20021"
@@ -76,25 +76,6 @@ def print_values(seq: int) -> PrintValues:
     )
 
 
-def _envelope(rtype: str, action: str, state: str, seq: int, data: Any) -> dict[str, Any]:
-    """Return a report envelope in the firmware's key order."""
-    return {
-        "type": rtype,
-        "action": action,
-        "msgid": msgid(seq),
-        "state": state,
-        "timestamp": 1709900000000 + seq,
-        "code": 200,
-        "msg": "",
-        "data": data,
-    }
-
-
-def _dumps(obj: Any) -> bytes:
-    """Serialise compactly, as the simulator does by default."""
-    return json.dumps(obj, separators=(",", ":")).encode()
-
-
 # Nozzle temperatures outside the cycle of temp_values(): the last report of a burst carries one,
 # so "the last report arrived" cannot be confused with an earlier report of the same value.
 MARKERS = (250, 251)
@@ -106,28 +87,28 @@ def build(kind: str, seq: int, marker: int | None = None) -> tuple[str, bytes]:
         t = temp_values(seq)
         if marker is not None:
             t = TempValues(marker, t.bed, t.target_nozzle, t.target_bed)
-        return "tempature", _dumps(
-            _envelope(
+        return "tempature", encode(
+            envelope(
                 "tempature",
                 "auto",
                 "done",
-                seq,
                 {
                     "curr_hotbed_temp": t.bed,
                     "curr_nozzle_temp": t.nozzle,
                     "target_hotbed_temp": t.target_bed,
                     "target_nozzle_temp": t.target_nozzle,
                 },
+                msgid=msgid(seq),
+                timestamp=1709900000000 + seq,
             )
         )
     if kind == "print":
         p = print_values(seq)
-        return "print", _dumps(
-            _envelope(
+        return "print", encode(
+            envelope(
                 "print",
                 "start",
                 "printing",
-                seq,
                 {
                     "taskid": TASK_ID,
                     "localtask": "",
@@ -139,6 +120,8 @@ def build(kind: str, seq: int, marker: int | None = None) -> tuple[str, bytes]:
                     "curr_layer": 0,
                     "total_layers": -1,
                 },
+                msgid=msgid(seq),
+                timestamp=1709900000000 + seq,
             )
         )
     raise ValueError(f"unknown report kind {kind!r}")

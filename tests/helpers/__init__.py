@@ -1,1 +1,1 @@
-"""Shared test helpers: real MQTT brokers, a private PKI and their pytest fixtures."""
+"""Shared test helpers: brokers, PKI, payloads, config entries, snapshots and their fixtures."""

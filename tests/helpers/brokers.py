@@ -160,7 +160,8 @@ class AmqttBroker:
         pki: Pki | None = None,
     ) -> None:
         self.host = LOOPBACK
-        self.port = 0
+        # Chosen now, so the port can be shown before the broker starts (scripts/demo.py).
+        self.port = free_port()
         self.tls_port = 0
         self.username = username
         self.password = password

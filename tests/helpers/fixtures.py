@@ -1,4 +1,7 @@
-"""Pytest fixtures providing real MQTT brokers (loaded as a plugin from tests/conftest.py)."""
+"""Pytest fixtures with no Home Assistant: real MQTT brokers and simulated printers.
+
+Loaded as a plugin from tests/conftest.py, so every suite has them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kobra2_sim import KobraSimulator, SimulatorConfig
 
 from .brokers import AmqttBroker, AnyBroker, MosquittoBroker, reap_all
 
@@ -66,10 +71,7 @@ async def make_mosquitto(
 
     async def factory(**options: Any) -> MosquittoBroker:
         workdir = tmp_path / f"mosquitto-{len(made)}"
-        broker = MosquittoBroker(workdir=workdir, **options)
-        made.append(broker)
-        await broker.start()
-        return broker
+        return await _started(made, MosquittoBroker(workdir=workdir, **options))
 
     try:
         yield factory
@@ -84,16 +86,39 @@ async def make_amqtt(socket_enabled: None) -> AsyncIterator[Callable[..., Awaita
     made: list[AmqttBroker] = []
 
     async def factory(**options: Any) -> AmqttBroker:
-        broker = AmqttBroker(**options)
-        made.append(broker)
-        await broker.start()
-        return broker
+        return await _started(made, AmqttBroker(**options))
 
     try:
         yield factory
     finally:
         for broker in made:
             await broker.close()
+
+
+async def _started[B: (AmqttBroker, MosquittoBroker)](made: list[B], broker: B) -> B:
+    """Start broker, remembering it in made first (so teardown closes it even if start fails)."""
+    made.append(broker)
+    await broker.start()
+    return broker
+
+
+@pytest.fixture
+async def make_simulator() -> AsyncIterator[Callable[..., Awaitable[KobraSimulator]]]:
+    """Provide a factory for simulated printers (started unless start=False); all stopped at teardown."""
+    made: list[KobraSimulator] = []
+
+    async def factory(config: SimulatorConfig, *, start: bool = True) -> KobraSimulator:
+        sim = KobraSimulator(config)
+        made.append(sim)
+        if start:
+            await sim.start()
+        return sim
+
+    try:
+        yield factory
+    finally:
+        for sim in made:
+            await sim.stop()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

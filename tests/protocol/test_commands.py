@@ -14,7 +14,7 @@ from custom_components.anycubic_kobra2.kobra2 import commands as c
 from custom_components.anycubic_kobra2.kobra2.commands import Command
 from custom_components.anycubic_kobra2.kobra2.models import SpeedMode, Storage, TopicStyle
 from custom_components.anycubic_kobra2.kobra2.parser import parse_report
-from tests.protocol import MODEL_ID, PRINT_DATA, PRINTER_ID, encode, envelope, report_topic
+from tests.helpers.payloads import MODEL_ID, PRINT_DATA, PRINTER_ID, encode, envelope, report_topic
 
 BASE = f"anycubic/anycubicCloud/v1/server/printer/{MODEL_ID}/{PRINTER_ID}"
 URL = "http://192.168.0.100:5000/uploads/1b2c/cube.gcode"

@@ -34,7 +34,7 @@ from custom_components.anycubic_kobra2.kobra2.parser import (
     parse_report,
     parse_topic,
 )
-from tests.protocol import (
+from tests.helpers.payloads import (
     LIST_DATA,
     MODEL_ID,
     PRINT_DATA,

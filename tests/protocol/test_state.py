@@ -14,7 +14,7 @@ from custom_components.anycubic_kobra2.kobra2.models import (
 )
 from custom_components.anycubic_kobra2.kobra2.parser import parse_report
 from custom_components.anycubic_kobra2.kobra2.state import PrinterState
-from tests.protocol import (
+from tests.helpers.payloads import (
     LIST_DATA,
     PRINT_DATA,
     SAMPLES,

@@ -174,22 +174,16 @@ async def observer(broker: AnyBroker) -> AsyncIterator[Observer]:
         yield obs
 
 
+type MakeSimulator = Callable[..., Awaitable[KobraSimulator]]
+
+
 @pytest.fixture
-async def make_sim() -> AsyncIterator[Callable[..., Awaitable[KobraSimulator]]]:
+def make_sim(make_simulator: MakeSimulator) -> MakeSimulator:
     """Provide a factory starting simulators (fast settings unless overridden), stopped at teardown."""
-    made: list[KobraSimulator] = []
 
     async def factory(port: int, *, start: bool = True, **overrides: Any) -> KobraSimulator:
         options = {**FAST, **overrides}
         options.setdefault("local_files", (SHORT_PRINT, LONG_PRINT))
-        sim = KobraSimulator(SimulatorConfig(port=port, **options))
-        made.append(sim)
-        if start:
-            await sim.start()
-        return sim
+        return await make_simulator(SimulatorConfig(port=port, **options), start=start)
 
-    try:
-        yield factory
-    finally:
-        for sim in made:
-            await sim.stop()
+    return factory
