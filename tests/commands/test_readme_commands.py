@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import contextlib
+from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -74,8 +76,22 @@ def alive(pid: int) -> bool:
         return False
 
 
+@dataclass
+class Running:
+    """A started command and everything it printed so far (read all the time, so its pipe never fills)."""
+
+    proc: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def drain(self) -> None:
+        """Collect the command's output until it closes its end (runs in a thread)."""
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+
 @contextlib.contextmanager
-def started(command: str) -> Iterator[subprocess.Popen[str]]:
+def started(command: str) -> Iterator[Running]:
     """Start a README command as typed (its own process group, output merged); kill what is left at the end."""
     proc = subprocess.Popen(  # noqa: S603 - a fixed command of this repository
         [str(REPO / command)],
@@ -86,9 +102,12 @@ def started(command: str) -> Iterator[subprocess.Popen[str]]:
         text=True,
         start_new_session=True,
     )
+    running = Running(proc)
+    reader = threading.Thread(target=running.drain, daemon=True)
+    reader.start()
     family: set[int] = set()
     try:
-        yield proc
+        yield running
     finally:
         family |= descendants(proc.pid)
         with contextlib.suppress(ProcessLookupError):
@@ -97,29 +116,29 @@ def started(command: str) -> Iterator[subprocess.Popen[str]]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         proc.wait(10)
+        reader.join(10)
 
 
-def read_until(proc: subprocess.Popen[str], wanted: re.Pattern[str] | str, timeout: float) -> str:
+def read_until(running: Running, wanted: re.Pattern[str] | str, timeout: float) -> str:
     """Return the output up to the first line that matches wanted; fail with the output otherwise."""
-    assert proc.stdout is not None
-    output: list[str] = []
     deadline = time.monotonic() + timeout
-    os.set_blocking(proc.stdout.fileno(), False)
+    seen = 0
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if line:
-            output.append(line)
+        while seen < len(running.lines):
+            line = running.lines[seen]
+            seen += 1
             if wanted.search(line) if isinstance(wanted, re.Pattern) else wanted in line:
-                return "".join(output)
-            continue
-        if proc.poll() is not None:
+                return "".join(running.lines[:seen])
+        if running.proc.poll() is not None and seen == len(running.lines):
             break
         time.sleep(0.2)
-    pytest.fail(f"no {wanted!r} within {timeout:.0f} s (exit {proc.poll()}):\n{''.join(output)}")
+    output = "".join(running.lines)
+    pytest.fail(f"no {wanted!r} within {timeout:.0f} s (exit {running.proc.poll()}):\n{output}")
 
 
-def stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, set[int]]:
+def stop(running: Running, sig: signal.Signals) -> tuple[int, set[int]]:
     """Send sig to the command's process group as a terminal would; return its exit code and who is left."""
+    proc = running.proc
     family = descendants(proc.pid)
     os.killpg(proc.pid, sig)
     code = proc.wait(STOP_TIMEOUT)
@@ -172,9 +191,9 @@ def test_demo_as_typed() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("port 8123 is taken in CI; scripts/demo needs it")
         pytest.skip("port 8123 is in use here (a demo already running?)")
-    with started("scripts/demo") as proc:
-        console = read_until(proc, DEMO_READY, DEMO_TIMEOUT)
-        console += read_until(proc, "Press Ctrl-C to stop.", 10)
+    with started("scripts/demo") as demo:
+        console = read_until(demo, "Press Ctrl-C to stop.", DEMO_TIMEOUT)
+        assert DEMO_READY in console
         url = re.search(r"Home Assistant:\s+(\S+)", console)
         device = re.search(r"Printer page:\s+(\S+)", console)
         assert url is not None, console
@@ -182,8 +201,8 @@ def test_demo_as_typed() -> None:
         assert url.group(1) == "http://127.0.0.1:8123"
         assert "<title>Home Assistant</title>" in fetch(url.group(1))
         assert "<title>Home Assistant</title>" in fetch(device.group(1))
-        code, left = stop(proc, signal.SIGTERM)
-        assert code == 0, proc.stdout.read() if proc.stdout else ""
+        code, left = stop(demo, signal.SIGTERM)
+        assert code == 0, "".join(demo.lines)
         assert not left, f"left running by scripts/demo: {left}"
     assert not port_in_use(8123)
 
@@ -192,10 +211,10 @@ def test_demo_as_typed() -> None:
 def test_bench_as_typed() -> None:
     """`scripts/bench`: it starts measuring; Ctrl-C stops it, leaves nothing running and BENCHMARKS.md alone."""
     report = (REPO / "BENCHMARKS.md").read_bytes()
-    with started("scripts/bench") as proc:
-        read_until(proc, BENCH_MEASURING, BENCH_TIMEOUT)
+    with started("scripts/bench") as bench:
+        read_until(bench, BENCH_MEASURING, BENCH_TIMEOUT)
         time.sleep(3)
-        _, left = stop(proc, signal.SIGINT)
+        _, left = stop(bench, signal.SIGINT)
         assert not left, f"left running by scripts/bench: {left}"
     assert (REPO / "BENCHMARKS.md").read_bytes() == report
 
