@@ -32,6 +32,7 @@ from .coordinator import (
     speed_mode_option,
 )
 from .entity import KobraEntity
+from .kobra2.limits import truncate_state
 
 PARALLEL_UPDATES = 0
 
@@ -122,7 +123,7 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
     KobraSensorEntityDescription(
         key="current_file",
         translation_key="current_file",
-        value_fn=lambda data: data.job.filename if data.job else None,
+        value_fn=lambda data: truncate_state(data.job.filename) if data.job else None,
     ),
     KobraSensorEntityDescription(
         key="filament_used",

@@ -19,6 +19,7 @@ from .kobra2.commands import Command
 from .kobra2.const import DISCOVERY_TOPIC, TOPIC_PREFIX, normalize_printer_id, report_topic_filter
 from .kobra2.exceptions import KobraAuthError, KobraConnectionError, KobraNotConnectedError
 from .kobra2.models import Report, TopicStyle
+from .kobra2.pacing import MessagePacer
 from .kobra2.parser import parse_topic
 from .kobra2.routing import ReportCallback, ReportRouter
 
@@ -98,6 +99,13 @@ class HaMqttTransport:
         )
         self._probe: tuple[bytes, asyncio.Future[None]] | None = None
         self._warn_callback = self._router.warn_callback
+        # HA hands over hundreds of messages in one loop step; this yields in between.
+        self._pacer = MessagePacer(
+            self._router.handle,
+            lambda coro: hass.async_create_task(
+                coro, f"kobra2 ha-mqtt reports {self.printer_id[:8]}"
+            ),
+        )
 
     def __repr__(self) -> str:
         """Describe the link."""
@@ -218,6 +226,7 @@ class HaMqttTransport:
         unsubscribers, self._unsubscribers = self._unsubscribers, []
         for unsubscribe in unsubscribers:
             unsubscribe()
+        self._pacer.clear()
         self._set_connected(False)
 
     @callback
@@ -263,7 +272,7 @@ class HaMqttTransport:
             if self._probe is not None and raw == self._probe[0] and not self._probe[1].done():
                 self._probe[1].set_result(None)
             return
-        self._router.handle(message.topic, raw)
+        self._pacer.submit(message.topic, raw)
 
     async def send(self, cmd: Command) -> None:
         """Publish cmd at QoS 0 without retain; raise KobraNotConnectedError at once when down."""

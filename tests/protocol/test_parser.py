@@ -11,6 +11,7 @@ import pytest
 
 from custom_components.anycubic_kobra2.kobra2 import parser
 from custom_components.anycubic_kobra2.kobra2.exceptions import KobraParseError
+from custom_components.anycubic_kobra2.kobra2.limits import MAX_PAYLOAD_BYTES
 from custom_components.anycubic_kobra2.kobra2.models import (
     FanReport,
     FileDeleteReport,
@@ -657,7 +658,7 @@ def test_nesting_limit_boundary(backend: str) -> None:
 
 def test_size_limit_boundary() -> None:
     head = b'{"type":"fan","action":"auto","msg":"'
-    filler = 1024 * 1024 - len(head) - 2
+    filler = MAX_PAYLOAD_BYTES - len(head) - 2
     report = parse("fan", head + b"a" * filler + b'"}')
     assert len(report.envelope.msg) <= 1025
     with pytest.raises(KobraParseError, match="larger"):

@@ -27,6 +27,7 @@ from .exceptions import (
     KobraError,
     KobraNotConnectedError,
 )
+from .limits import StepBudget
 from .models import Report, TopicStyle
 from .parser import parse_topic
 from .routing import RateLimitedWarning, ReportCallback, ReportRouter
@@ -221,9 +222,17 @@ class _MqttClient(aiomqtt.Client):
         def on_readable() -> None:
             """Let paho read while data is waiting; a failure means the link broke."""
             try:
+                budget = StepBudget()
                 for _ in range(_READ_BATCH):
                     client.loop_read()
                     if client.socket() is not sock or not more_to_read():
+                        return
+                    if budget.spent:
+                        # Big packets: read on in the next loop step. Bytes already in the
+                        # TLS buffer would not wake the reader, so ask for that step.
+                        pending = getattr(sock, "pending", None)
+                        if pending is not None and pending():
+                            self._loop.call_soon(on_readable)
                         return
             except Exception as exc:  # any error ends this connection
                 if not self._disconnected.done():
@@ -521,11 +530,18 @@ class KobraClient:
         assert isinstance(client, _MqttClient)
         messages = client.messages
         dropped = client.dropped
+        budget = StepBudget()
         async for message in messages:
+            budget.restart()
             self._handle_message(message.topic.value, _payload_bytes(message.payload))
             # Handle whatever else is queued in this same step: aiomqtt's iterator costs a
             # task and two loop turns per message, too slow for a burst of reports.
             while len(messages):
+                if budget.spent:
+                    # Heavy reports: let the rest of Home Assistant run before the next one.
+                    await asyncio.sleep(0)
+                    budget.restart()
+                    continue
                 queued = client._queue.get_nowait()
                 self._handle_message(queued.topic.value, _payload_bytes(queued.payload))
             if client.dropped != dropped:
