@@ -49,6 +49,7 @@ from .kobra2.exceptions import (
     KobraNotConnectedError,
     KobraTimeoutError,
 )
+from .kobra2.limits import EDGE_BURST, EDGE_INTERVAL, TokenBucket
 from .kobra2.models import (
     ACTIVE_PHASES,
     MachineStatus,
@@ -212,6 +213,8 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._flush_task: asyncio.Task[None] | None = None
         self._flush_tokens = float(FLUSH_BURST)
         self._flush_refilled = hass.loop.time()
+        # Job and machine state changes skip the queue, but only this often (M2 of the review).
+        self._edge_budget = TokenBucket(EDGE_BURST, EDGE_INTERVAL, hass.loop.time)
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._stale_armed_at = 0.0
         self._background: set[asyncio.Task[None]] = set()
@@ -329,9 +332,12 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         if (came_online or recovered) and self._refresh_on_connect:
             # Back after power loss or silence: values may have moved on meanwhile.
             self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
-        if (state.phase, state.status, self.printer_available) != edges:
+        if (state.phase, state.status, self.printer_available) != edges and (
+            self._edge_budget.take()
+        ):
             # A job or machine state change, or the printer coming or going, reaches the
-            # entities and update listeners at once, never merged away in a burst.
+            # entities and update listeners at once; a flood of them is merged like any
+            # other update, and the last state still wins.
             self._flush_now()
         else:
             self._schedule_flush()

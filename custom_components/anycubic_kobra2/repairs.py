@@ -21,6 +21,7 @@ from .const import CONF_MODEL_ID, CONF_PRINTER_ID, DOMAIN, LOGGER
 from .coordinator import KobraConfigEntry, KobraCoordinator
 from .kobra2.commands import Command
 from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
+from .kobra2.limits import MAX_REMEMBERED_TASKS
 from .kobra2.models import ACTIVE_PHASES, PrintPhase, PrintReport, Report
 
 if TYPE_CHECKING:
@@ -143,7 +144,8 @@ class RepairMonitor:
         self.entry = coordinator.config_entry
         self._seen = seen
         self._unsub_timer: CALLBACK_TYPE | None = None
-        self._started_tasks: set[str] = set()
+        # Oldest first, at most MAX_REMEMBERED_TASKS: task ids come from the broker.
+        self._started_tasks: dict[str, None] = {}
 
     @property
     def silent_issue_id(self) -> str:
@@ -189,7 +191,11 @@ class RepairMonitor:
             and report.phase is not None
             and (report.phase in ACTIVE_PHASES or report.phase is PrintPhase.FINISHED)
         ):
-            self._started_tasks.add(report.job.taskid)
+            tasks = self._started_tasks
+            if report.job.taskid not in tasks:
+                tasks[report.job.taskid] = None
+                if len(tasks) > MAX_REMEMBERED_TASKS:
+                    del tasks[next(iter(tasks))]
 
     @callback
     def _check_silent(self, _now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 import time
 from typing import Final
@@ -23,6 +24,12 @@ MAX_FILE_RECORDS: Final = 1_000
 MAX_STATE_LENGTH: Final = 255
 # Job ids remembered at once (repairs); older ones are forgotten first.
 MAX_REMEMBERED_TASKS: Final = 64
+# Job or machine state changes that reach the entities at once (EDGE_BURST in a row, then one
+# per EDGE_INTERVAL seconds); beyond that they are merged like any other update.
+EDGE_BURST: Final = 5
+EDGE_INTERVAL: Final = 0.2
+# Print events fired per minute at most; a real job makes a handful in its whole life.
+EVENTS_PER_MINUTE: Final = 10
 # Work done in one event-loop step before a link yields to the rest of Home Assistant.
 STEP_BUDGET: Final = 0.01
 
@@ -86,3 +93,24 @@ class TokenBucket:
     def wait(self) -> float:
         """Return the seconds until the next token."""
         return max(1 - self._refill(), 0.0) * self._interval
+
+
+class RateCap:
+    """At most `count` things in any `window` seconds (a sliding window, pure logic)."""
+
+    def __init__(
+        self, count: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Start with nothing taken."""
+        self._window = window
+        self._clock = clock
+        self._taken: deque[float] = deque(maxlen=count)
+
+    def take(self) -> bool:
+        """Count one more if the window has room; return whether it did."""
+        now = self._clock()
+        taken = self._taken
+        if len(taken) == taken.maxlen and now - taken[0] < self._window:
+            return False
+        taken.append(now)
+        return True
