@@ -37,6 +37,7 @@ from .kobra2.models import (
     Report,
     Storage,
 )
+from .url_checks import MAX_REDIRECTS, check_redirects, download_failed
 
 # The printer only lists and prints .gcode files (protocol doc §7).
 GCODE_SUFFIXES: Final = (".gcode",)
@@ -52,7 +53,9 @@ _SNIFF_BYTES: Final = 64 * 1024
 _CHUNK: Final = 1024 * 1024
 _MEDIA_SOURCE_PREFIX: Final = "media-source://media_source/"
 # Reading stops when the server goes quiet for this long; big files may take minutes in total.
-_DOWNLOAD_TIMEOUT: Final = ClientTimeout(total=None, connect=30, sock_read=60)
+# The total is generous for 1 GiB on a slow line, but a server dripping bytes cannot hold
+# the action (and a socket) forever.
+_DOWNLOAD_TIMEOUT: Final = ClientTimeout(total=30 * 60, connect=30, sock_read=60)
 # Seconds a printer download may go without a single report before the action gives up waiting.
 DOWNLOAD_IDLE_TIMEOUT: Final = 120.0
 
@@ -153,25 +156,19 @@ async def async_hash_url(
     session = async_get_clientsession(hass)
     hasher = _Hasher(filename, limit)
     try:
-        async with session.get(url, timeout=_DOWNLOAD_TIMEOUT, raise_for_status=True) as resp:
+        async with session.get(
+            url, timeout=_DOWNLOAD_TIMEOUT, raise_for_status=True, max_redirects=MAX_REDIRECTS
+        ) as resp:
+            check_redirects(url, resp)
             if resp.content_length is not None and resp.content_length > limit:
                 raise _too_large(filename, limit)
             async for chunk in resp.content.iter_chunked(_CHUNK):
                 hasher.update(chunk)
     except ClientResponseError as err:
-        raise _download_failed(url, f"HTTP {err.status}") from err
+        raise download_failed(url, f"HTTP {err.status}") from err
     except (ClientError, TimeoutError) as err:
-        raise _download_failed(url, str(err) or type(err).__name__) from err
+        raise download_failed(url, str(err) or type(err).__name__) from err
     return hasher.md5, hasher.size
-
-
-def _download_failed(url: str, error: str) -> HomeAssistantError:
-    """Build the download_failed error."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="download_failed",
-        translation_placeholders={"url": url, "error": error},
-    )
 
 
 # --- files of Home Assistant ----------------------------------------------------------------
