@@ -26,6 +26,7 @@ from homeassistant.util.hass_dict import HassKey
 from . import repairs
 from .const import COMMAND_TIMEOUT, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator, job_active, print_state
+from .file_serving import FileIdentity, async_send_file, identify, unchanged
 from .kobra2 import commands
 from .kobra2.commands import Command
 from .kobra2.models import (
@@ -176,6 +177,8 @@ async def async_hash_url(
 
 async def async_resolve_source(hass: HomeAssistant, source: str) -> Path:
     """Map a local media-source id or an allow-listed absolute path to an existing file."""
+    if "\0" in source or "%00" in source:
+        raise _invalid_media(source)
     if source.startswith("media-source://"):
         path, base = _media_source_path(hass, source)
         inside = await hass.async_add_executor_job(_resolves_inside, path, base)
@@ -245,7 +248,7 @@ def _utcnow() -> datetime:
 class _Share:
     """One file offered to the printer."""
 
-    path: Path
+    path: FileIdentity
     filename: str
     expires: datetime
     signature: str
@@ -269,7 +272,7 @@ class FileShare:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     @callback
-    def add(self, path: Path, filename: str, lifetime: timedelta = URL_LIFETIME) -> str:
+    def add(self, path: FileIdentity, filename: str, lifetime: timedelta = URL_LIFETIME) -> str:
         """Offer path under filename for lifetime; return the URL path (no host) to fetch it."""
         self._prune()
         share_id = secrets.token_urlsafe(16)
@@ -279,7 +282,7 @@ class FileShare:
         return f"{FILES_URL}/{share_id}.{signature}/{quote(filename)}"
 
     @callback
-    def get(self, token: str, filename: str) -> Path | None:
+    def get(self, token: str, filename: str) -> FileIdentity | None:
         """Return the shared file for a token and name, or None when unknown, forged or expired."""
         share_id, _, signature = token.partition(".")
         share = self._shares.get(share_id)
@@ -287,7 +290,7 @@ class FileShare:
             return None
         expected = self._sign(share_id, share.filename, share.expires)
         if not (
-            hmac.compare_digest(signature, expected)
+            hmac.compare_digest(signature.encode(), expected.encode())
             and hmac.compare_digest(filename.encode(), share.filename.encode())
         ):
             return None
@@ -327,18 +330,13 @@ class KobraFileView(HomeAssistantView):
 
     async def get(self, request: web.Request, token: str, filename: str) -> web.StreamResponse:
         """Send the file, or 404 for anything unknown, forged or expired."""
-        path = self._share.get(token, filename)
-        if path is None or not await self._hass.async_add_executor_job(path.is_file):
+        identity = self._share.get(token, filename)
+        if identity is None:
             LOGGER.debug("Refused a file download from %s", request.remote)
             raise web.HTTPNotFound
         LOGGER.debug("Serving %s to %s", filename, request.remote)
-        return web.FileResponse(
-            path,
-            headers={
-                "Cache-Control": "no-store",
-                "Content-Type": "application/octet-stream",
-            },
-        )
+        # The file that was checked and hashed, or 404 (security review L3/L4).
+        return await async_send_file(self._hass, request, identity)
 
 
 @callback
@@ -523,17 +521,26 @@ class FileBrowser:
         path = await async_resolve_source(self.hass, source)
         check_gcode_name(path.name)
         ensure_ready(self.coordinator)
-        md5, size = await self.hass.async_add_executor_job(hash_file, path)
+        # Hash the resolved file and share exactly that inode, unchanged since (L3).
+        identity = await self.hass.async_add_executor_job(identify, path)
+        md5, size = await self.hass.async_add_executor_job(hash_file, identity.path)
+        if not await self.hass.async_add_executor_job(unchanged, identity):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="file_changed",
+                translation_placeholders={"filename": path.name},
+            )
         ensure_ready(self.coordinator)
         share = async_get_file_share(self.hass)
-        url = file_url(self.hass, share.add(path, path.name))
+        url = file_url(self.hass, share.add(identity, path.name))
         try:
             await self._async_start_url(
                 commands.start_url_print(url, md5, size, path.name), path.name
             )
-        except HomeAssistantError:
+        finally:
+            # The printer has the file (or the action failed or was cancelled): the link,
+            # which travelled in plain MQTT, must not stay usable for the hour (L2).
             share.revoke(url)
-            raise
 
     async def _async_start_url(self, command: Command, filename: str) -> None:
         """Start a URL print and tell the repairs whether the printer took it."""
