@@ -1,6 +1,7 @@
 """Config flow: the connection (HA's MQTT or an own broker), then the printer; MQTT discovery."""
 
 from collections.abc import Mapping
+import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
@@ -52,9 +53,12 @@ from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
 from .kobra2.exceptions import KobraAuthError, KobraConnectionError
 from .kobra2.models import TopicStyle
 from .kobra2.parser import parse_topic
+from .kobra2.pem import key_is_encrypted
 from .transport import async_discover as async_discover_ha_mqtt, ha_mqtt_available
 
 SECTION_SECURITY = "security"
+# Discovery flows of this integration in progress at once; more are refused.
+MAX_DISCOVERY_FLOWS = 5
 SECURITY_KEYS = (CONF_TLS, CONF_VERIFY_SSL, CONF_CA_CERT, CONF_CLIENT_CERT, CONF_CLIENT_KEY)
 
 PEM_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
@@ -136,6 +140,11 @@ def _suggested(data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _async_check_tls(data: Mapping[str, Any]) -> None:
     """Build the SSL context once, so broken PEM text is told apart from a dead broker."""
+    if data.get(CONF_TLS) and data.get(CONF_CLIENT_KEY):
+        if key_is_encrypted(data[CONF_CLIENT_KEY]):
+            raise InvalidTls("encrypted_key")
+        if not data.get(CONF_CLIENT_CERT):
+            raise InvalidTls("key_without_cert")
     try:
         await build_ssl_context(broker_config(data))
     except KobraConnectionError as err:
@@ -165,7 +174,7 @@ def _error_key(err: Exception) -> dict[str, str]:
     if isinstance(err, KobraAuthError):
         return {"base": "invalid_auth"}
     if isinstance(err, InvalidTls):
-        return {"base": "invalid_cert"}
+        return {"base": err.args[0] if err.args else "invalid_cert"}
     if isinstance(err, KobraConnectionError):
         return {"base": "cannot_connect"}
     LOGGER.error("Unexpected error while connecting to the broker", exc_info=err)
@@ -219,6 +228,9 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
         info = parse_topic(discovery_info.topic)
         if info is None:
             return self.async_abort(reason="invalid_discovery_info")
+        # Anyone on the broker can make up printers: offer a handful at most (L6).
+        if len(self._async_in_progress(include_uninitialized=True)) >= MAX_DISCOVERY_FLOWS:
+            return self.async_abort(reason="too_many_discovered")
         await self.async_set_unique_id(info.printer_id)
         # A configured printer keeps its settings, whichever connection it uses.
         self._abort_if_unique_id_configured()
@@ -396,7 +408,13 @@ class KobraOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the options."""
+        errors: dict[str, str] = {}
         if user_input is not None:
+            # The number selector lets "nan" through (its range checks are false for NaN).
+            for key in (CONF_POLL_INTERVAL, CONF_STALE_TIMEOUT):
+                if not math.isfinite(float(user_input[key])):
+                    errors[key] = "not_a_number"
+        if user_input is not None and not errors:
             return self.async_create_entry(
                 data={
                     CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
@@ -443,4 +461,4 @@ class KobraOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

@@ -30,6 +30,7 @@ from .exceptions import (
 from .limits import StepBudget
 from .models import Report, TopicStyle
 from .parser import parse_topic
+from .pem import no_pass_phrase
 from .routing import RateLimitedWarning, ReportCallback, ReportRouter
 
 _LOGGER = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ def _make_ssl_context(cfg: BrokerConfig) -> ssl.SSLContext:
                 file.write(cfg.client_cert.strip() + "\n")
                 if cfg.client_key:
                     file.write(cfg.client_key.strip() + "\n")
-            ctx.load_cert_chain(path)
+            # A callable password: OpenSSL must never prompt for an encrypted key's pass phrase.
+            ctx.load_cert_chain(path, password=no_pass_phrase)
     return ctx
 
 
