@@ -319,7 +319,7 @@ def test_print_report_without_usable_data(data: Any) -> None:
 def test_settings_snapshot() -> None:
     report = parse("print", SAMPLES["settings"][1])
     assert isinstance(report, SettingsReport)
-    assert report.taskid == "0"
+    assert report.taskid is None  # "0" means no particular job (NO_TASK_IDS)
     assert (report.nozzle, report.bed) == (210.0, 60.0)
     assert (report.target_nozzle, report.target_bed) == (210.0, 60.0)
     assert report.fan_speed_pct == 100

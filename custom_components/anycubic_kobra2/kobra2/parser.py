@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from .const import (
     MAX_JSON_DEPTH,
+    NO_TASK_IDS,
     REPORT_SUFFIX,
     TOPIC_PREFIX,
     TYPE_FAN,
@@ -74,6 +75,7 @@ _PHASES: Final[dict[str, PrintPhase]] = {
     "stoped": PrintPhase.STOPPED,
     "resumed": PrintPhase.PRINTING,
 }
+_DOWNLOAD_PHASES: Final = frozenset({PrintPhase.DOWNLOADING, PrintPhase.CHECKING})
 _SPEED_MODES: Final[dict[int, SpeedMode]] = {mode.value: mode for mode in SpeedMode}
 _STATUSES: Final[dict[str, MachineStatus]] = {status.value: status for status in MachineStatus}
 _STORAGE_BY_ACTION: Final[dict[str, Storage]] = {
@@ -292,9 +294,9 @@ def _as_text(value: object, limit: int = _MAX_TEXT) -> str | None:
 
 
 def _as_id(value: object) -> str | None:
-    """Return a task id, with the empty string meaning none."""
+    """Return a task id; "", "0" and "-1" mean no particular job (NO_TASK_IDS)."""
     text = _as_text(value, 128)
-    return text or None
+    return None if text is None or text.strip() in NO_TASK_IDS else text
 
 
 def _as_bool(value: object) -> bool | None:
@@ -392,6 +394,20 @@ def _temperature(ctx: _Context) -> TemperatureReport:
 def _fan(ctx: _Context) -> FanReport:
     """Build a FanReport."""
     return FanReport(**_base(ctx), fan_speed_pct=_as_pct(ctx.data.get("fan_speed_pct")))
+
+
+def _print_or_settings(ctx: _Context) -> Report:
+    """Build a PrintReport; state `updated` is a settings snapshot (other clients' dialect)."""
+    if ctx.envelope.state.lower() == "updated":
+        return _settings(ctx)
+    return _print(ctx)
+
+
+def _update(ctx: _Context) -> Report:
+    """Build a SettingsReport; with a download state it is download progress of the job."""
+    if _PHASES.get(ctx.envelope.state.lower()) in _DOWNLOAD_PHASES:
+        return _print(ctx)
+    return _settings(ctx)
 
 
 def _print(ctx: _Context) -> PrintReport:
@@ -541,11 +557,12 @@ _BUILDERS: Final[dict[tuple[str, str], _Builder]] = {
     (TYPE_FAN, "report"): _fan,
     (TYPE_STATUS, "workReport"): _status,
     (TYPE_STATUS, "query"): _status,
-    (TYPE_PRINT, "update"): _settings,
+    (TYPE_PRINT, "update"): _update,
     (TYPE_PRINT, "getSliceParam"): _slice_param,
+    (TYPE_PRINT, "start"): _print_or_settings,
     **{
         (TYPE_PRINT, action): _print
-        for action in ("start", "pause", "resume", "stop", "cancel", "done", "query")
+        for action in ("pause", "resume", "stop", "cancel", "done", "query")
     },
     (TYPE_FILE, "listLocal"): _file_list,
     (TYPE_FILE, "listUdisk"): _file_list,

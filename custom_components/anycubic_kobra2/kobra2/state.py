@@ -157,7 +157,9 @@ class PrinterState:
             for name in _JOB_FIELDS:
                 value = getattr(new, name)
                 merged[name] = getattr(old, name) if value is None else value
-            job = replace(old, **merged, message=new.message)
+            job = replace(
+                old, **merged, message=new.message, download_progress=new.download_progress
+            )
         elif new == PrintJob() and report.phase is None:
             return changed
         else:
