@@ -222,6 +222,8 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._listener_errors: set[tuple[int, str]] = set()
         self._device_id: str | None = None
         self._device_sw_version: str | None = None
+        # Set by async_shutdown: a deliberate stop is no lost connection.
+        self._stopping = False
 
     @property
     def state(self) -> PrinterState:
@@ -459,6 +461,8 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     def _flush(self) -> None:
         """Push the state to the entities (this also restarts the fallback poll timer)."""
         self._flush_handle = None
+        if self._stopping:
+            return
         self._flush_tokens = max(self._flush_budget() - 1, 0.0)
         self.data.live = self.printer_available
         self._log_availability()
@@ -469,6 +473,11 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         """Log once when the printer goes away and once when it is back."""
         available = self.printer_available
         if available == self._was_available:
+            return
+        if self._stopping or self.hass.is_stopping:
+            # Unload, reload or Home Assistant stopping: nothing was lost, nothing to tell.
+            LOGGER.debug("Printer %s: link closed on purpose", self.name)
+            self._was_available = available
             return
         if available:
             LOGGER.info("Printer %s is available", self.name)
@@ -524,6 +533,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     @override
     async def async_shutdown(self) -> None:
         """Stop timers and the MQTT client."""
+        self._stopping = True
         await super().async_shutdown()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
