@@ -375,7 +375,8 @@ def normalize_path(path: str) -> str:
 
 def _parent(path: str) -> str:
     """Return the folder a printer path lives in."""
-    return str(PurePosixPath(path).parent)
+    # String work, not PurePosixPath: select options call this for every file on each write.
+    return posixpath.dirname(path.rstrip("/")) or "/"
 
 
 def entry_as_dict(entry: FileEntry) -> dict[str, Any]:

@@ -18,8 +18,9 @@ MAX_JSON_NODES: Final = 12_000
 # most: each is tracked by Python's garbage collector, and a flood of them sets off full
 # collections that stall the loop for hundreds of milliseconds.
 MAX_JSON_CONTAINERS: Final = 2_000
-# Files kept from one listing; more than that only bloats the select's options.
-MAX_FILE_RECORDS: Final = 1_000
+# Files kept from one listing; more only bloat the selects, whose options are rebuilt on
+# every state write (1,000 of them cost some 20 ms a write on a busy two-core machine).
+MAX_FILE_RECORDS: Final = 500
 # Home Assistant refuses a state longer than 255 characters.
 MAX_STATE_LENGTH: Final = 255
 # Job ids remembered at once (repairs); older ones are forgotten first.
