@@ -44,6 +44,7 @@ from .kobra2 import (
     KobraConnectionError,
     build_ssl_context,
     discover,
+    key_is_encrypted,
     normalize_printer_id,
     parse_topic,
     valid_printer_id,
@@ -52,6 +53,8 @@ from .link import broker_config
 from .options_flow import KobraOptionsFlow
 
 SECTION_SECURITY = "security"
+# Discovery flows of this integration in progress at once; more are refused.
+MAX_DISCOVERY_FLOWS = 5
 SECURITY_KEYS = (CONF_TLS, CONF_VERIFY_SSL, CONF_CA_CERT, CONF_CLIENT_CERT, CONF_CLIENT_KEY)
 
 PEM_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
@@ -133,6 +136,11 @@ def _suggested(data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _async_check_tls(data: Mapping[str, Any]) -> None:
     """Build the SSL context once, so broken PEM text is told apart from a dead broker."""
+    if data.get(CONF_TLS) and data.get(CONF_CLIENT_KEY):
+        if key_is_encrypted(data[CONF_CLIENT_KEY]):
+            raise InvalidTls("encrypted_key")
+        if not data.get(CONF_CLIENT_CERT):
+            raise InvalidTls("key_without_cert")
     try:
         await build_ssl_context(broker_config(data))
     except KobraConnectionError as err:
@@ -162,7 +170,7 @@ def _error_key(err: Exception) -> dict[str, str]:
     if isinstance(err, KobraAuthError):
         return {"base": "invalid_auth"}
     if isinstance(err, InvalidTls):
-        return {"base": "invalid_cert"}
+        return {"base": err.args[0] if err.args else "invalid_cert"}
     if isinstance(err, KobraConnectionError):
         return {"base": "cannot_connect"}
     LOGGER.error("Unexpected error while connecting to the broker", exc_info=err)
@@ -216,6 +224,9 @@ class KobraConfigFlow(ConfigFlow, domain=DOMAIN):
         info = parse_topic(discovery_info.topic)
         if info is None:
             return self.async_abort(reason="invalid_discovery_info")
+        # Anyone on the broker can make up printers: offer a handful at most (L6).
+        if len(self._async_in_progress(include_uninitialized=True)) >= MAX_DISCOVERY_FLOWS:
+            return self.async_abort(reason="too_many_discovered")
         await self.async_set_unique_id(info.printer_id)
         # A configured printer keeps its settings, whichever connection it uses.
         self._abort_if_unique_id_configured()

@@ -27,12 +27,15 @@ from .const import (
 from .data import KobraConfigEntry, KobraData
 from .devices import PrinterDevice
 from .kobra2 import (
+    EDGE_BURST,
+    EDGE_INTERVAL,
     Command,
     KobraError,
     OnlineReport,
     PrinterState,
     PrintReport,
     Report,
+    TokenBucket,
     TopicStyle,
     commands,
     valid_model_id,
@@ -86,6 +89,10 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._refresh_on_connect = False
         self._was_available: bool | None = None
         self._throttle = EntityUpdateThrottle(hass, self._flush)
+        # Job and machine state changes skip the queue, but only this often (M2 of the review).
+        self._edge_budget = TokenBucket(EDGE_BURST, EDGE_INTERVAL, hass.loop.time)
+        # Set by async_shutdown: a deliberate stop is no lost connection.
+        self._stopping = False
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._stale_armed_at = 0.0
         self._background: set[asyncio.Task[None]] = set()
@@ -154,9 +161,12 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         if (came_online or recovered) and self._refresh_on_connect:
             # Back after power loss or silence: values may have moved on meanwhile.
             self._spawn(self._async_request_full_state(), f"{DOMAIN} full state")
-        if (state.phase, state.status, self.printer_available) != edges:
+        if (state.phase, state.status, self.printer_available) != edges and (
+            self._edge_budget.take()
+        ):
             # A job or machine state change, or the printer coming or going, reaches the
-            # entities and update listeners at once, never merged away in a burst.
+            # entities and update listeners at once; a flood of them is merged like any
+            # other update, and the last state still wins.
             self._throttle.now()
         else:
             self._throttle.schedule()
@@ -207,6 +217,8 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     @callback
     def _flush(self) -> None:
         """Push the state to the entities (this also restarts the fallback poll timer)."""
+        if self._stopping:
+            return
         self.data.live = self.printer_available
         self._log_availability()
         if self._device is not None:
@@ -217,6 +229,11 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         """Log once when the printer goes away and once when it is back."""
         available = self.printer_available
         if available == self._was_available:
+            return
+        if self._stopping or self.hass.is_stopping:
+            # Unload, reload or Home Assistant stopping: nothing was lost, nothing to tell.
+            LOGGER.debug("Printer %s: link closed on purpose", self.name)
+            self._was_available = available
             return
         if available:
             LOGGER.info("Printer %s is available", self.name)
@@ -254,6 +271,7 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
     @override
     async def async_shutdown(self) -> None:
         """Stop timers and the MQTT client."""
+        self._stopping = True
         await super().async_shutdown()
         self._throttle.cancel()
         if self._unsub_stale is not None:

@@ -20,6 +20,8 @@ TO_REDACT = {
     CONF_PRINTER_ID,
     "taskid",
     "localtask",
+    # A job's file name can be personal ("Jane_Doe_house_key_copy.gcode").
+    "filename",
     "unique_id",
 }
 
@@ -34,6 +36,9 @@ async def async_get_config_entry_diagnostics(
     state.pop("last_report", None)
     # File names say little about a problem and can be long lists; their number is enough.
     state["files"] = {storage: len(files) for storage, files in coordinator.state.files.items()}
+    # Slicer settings are arbitrary printer JSON (user paths, serials): their keys are enough.
+    if (params := coordinator.state.slice_params) is not None:
+        state["slice_params"] = sorted(str(key) for key in params)
     return async_redact_data(
         {
             "entry": {

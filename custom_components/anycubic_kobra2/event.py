@@ -6,10 +6,19 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import LOGGER
 from .coordinator import KobraCoordinator
 from .data import KobraConfigEntry
 from .entity import KobraEntity
-from .kobra2 import EVENT_TYPES, PrintEventTracker, PrintReport, Report
+from .kobra2 import (
+    EVENT_TYPES,
+    EVENTS_PER_MINUTE,
+    PrintEventTracker,
+    PrintReport,
+    RateCap,
+    RateLimitedWarning,
+    Report,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -40,6 +49,9 @@ class KobraPrintEvent(KobraEntity, EventEntity):
         self._tracker = PrintEventTracker(
             phase=state.phase, taskid=job.taskid if job is not None else None
         )
+        # A flood of fake phase changes must not run every print automation each time.
+        self._cap = RateCap(EVENTS_PER_MINUTE, 60.0)
+        self._warn_suppressed = RateLimitedWarning(LOGGER)
 
     async def async_added_to_hass(self) -> None:
         """Listen to every report, so no short-lived phase is missed."""
@@ -55,5 +67,14 @@ class KobraPrintEvent(KobraEntity, EventEntity):
         # The phase as the state took it: a refused command is no outcome of the running job.
         event = self._tracker.feed(state.phase if report.phase else None, state.job)
         if event is not None:
+            if not self._cap.take():
+                self._warn_suppressed(
+                    "Printer %s reports more than %d print events a minute; "
+                    "not firing %s and further ones until it calms down",
+                    self.coordinator.name,
+                    EVENTS_PER_MINUTE,
+                    event.event_type,
+                )
+                return
             self._trigger_event(event.event_type, event.attributes)
             self.async_write_ha_state()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 import hashlib
 import hmac
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 import secrets
 from typing import Final
 from urllib.parse import quote, urlsplit
@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
+from .file_serving import FileIdentity, async_send_file
 
 # How long a signed link stays valid: enough for the printer to start downloading, short enough
 # that a leaked link soon stops working.
@@ -34,7 +35,7 @@ DATA_FILE_SHARE: HassKey[FileShare] = HassKey(f"{DOMAIN}_file_share")
 class _Share:
     """One file offered to the printer."""
 
-    path: Path
+    path: FileIdentity
     filename: str
     expires: datetime
     signature: str
@@ -59,7 +60,7 @@ class FileShare:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     @callback
-    def add(self, path: Path, filename: str, lifetime: timedelta = URL_LIFETIME) -> str:
+    def add(self, path: FileIdentity, filename: str, lifetime: timedelta = URL_LIFETIME) -> str:
         """Offer path under filename for lifetime; return the URL path (no host) to fetch it."""
         self._prune()
         share_id = secrets.token_urlsafe(16)
@@ -69,7 +70,7 @@ class FileShare:
         return f"{FILES_URL}/{share_id}.{signature}/{quote(filename)}"
 
     @callback
-    def get(self, token: str, filename: str) -> Path | None:
+    def get(self, token: str, filename: str) -> FileIdentity | None:
         """Return the shared file for a token and name, or None when unknown, forged or expired."""
         share_id, _, signature = token.partition(".")
         share = self._shares.get(share_id)
@@ -77,7 +78,7 @@ class FileShare:
             return None
         expected = self._sign(share_id, share.filename, share.expires)
         if not (
-            hmac.compare_digest(signature, expected)
+            hmac.compare_digest(signature.encode(), expected.encode())
             and hmac.compare_digest(filename.encode(), share.filename.encode())
         ):
             return None
@@ -117,18 +118,13 @@ class KobraFileView(HomeAssistantView):
 
     async def get(self, request: web.Request, token: str, filename: str) -> web.StreamResponse:
         """Send the file, or 404 for anything unknown, forged or expired."""
-        path = self._share.get(token, filename)
-        if path is None or not await self._hass.async_add_executor_job(path.is_file):
+        identity = self._share.get(token, filename)
+        if identity is None:
             LOGGER.debug("Refused a file download from %s", request.remote)
             raise web.HTTPNotFound
         LOGGER.debug("Serving %s to %s", filename, request.remote)
-        return web.FileResponse(
-            path,
-            headers={
-                "Cache-Control": "no-store",
-                "Content-Type": "application/octet-stream",
-            },
-        )
+        # The file that was checked and hashed, or 404 (security review L3/L4).
+        return await async_send_file(self._hass, request, identity)
 
 
 @callback

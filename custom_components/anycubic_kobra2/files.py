@@ -13,6 +13,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from . import sources
 from .const import COMMAND_TIMEOUT, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator
+from .file_serving import identify, unchanged
 from .file_share import async_get_file_share, file_url
 from .kobra2 import (
     Command,
@@ -175,17 +176,26 @@ class FileBrowser:
         path = await sources.async_resolve_source(self.hass, source)
         sources.check_gcode_name(path.name)
         ensure_ready(self.coordinator)
-        md5, size = await self.hass.async_add_executor_job(sources.hash_file, path)
+        # Hash the resolved file and share exactly that inode, unchanged since (L3).
+        identity = await self.hass.async_add_executor_job(identify, path)
+        md5, size = await self.hass.async_add_executor_job(sources.hash_file, identity.path)
+        if not await self.hass.async_add_executor_job(unchanged, identity):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="file_changed",
+                translation_placeholders={"filename": path.name},
+            )
         ensure_ready(self.coordinator)
         share = async_get_file_share(self.hass)
-        url = file_url(self.hass, share.add(path, path.name))
+        url = file_url(self.hass, share.add(identity, path.name))
         try:
             await self._async_start_url(
                 commands.start_url_print(url, md5, size, path.name), path.name
             )
-        except HomeAssistantError:
+        finally:
+            # The printer has the file (or the action failed or was cancelled): the link,
+            # which travelled in plain MQTT, must not stay usable for the hour (L2).
             share.revoke(url)
-            raise
 
     async def _async_start_url(self, command: Command, filename: str) -> None:
         """Start a URL print and tell the repairs whether the printer took it."""

@@ -23,6 +23,7 @@ from .kobra2 import (
     DiscoveredPrinter,
     KobraConnectionError,
     KobraNotConnectedError,
+    MessagePacer,
     ReportCallback,
     TopicStyle,
     parse_topic,
@@ -66,6 +67,13 @@ class HaMqttLink(BaseLink):
             logger=_LOGGER,
         )
         self.hass = hass
+        # HA hands over hundreds of messages in one loop step; this yields in between.
+        self._pacer = MessagePacer(
+            self._router.handle,
+            lambda coro: hass.async_create_task(
+                coro, f"kobra2 ha-mqtt reports {self.printer_id[:8]}"
+            ),
+        )
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._task: asyncio.Task[None] | None = None
         self._confirm_task: asyncio.Task[None] | None = None
@@ -185,6 +193,7 @@ class HaMqttLink(BaseLink):
         unsubscribers, self._unsubscribers = self._unsubscribers, []
         for unsubscribe in unsubscribers:
             unsubscribe()
+        self._pacer.clear()
         self._set_connected(False)
 
     @callback
@@ -217,7 +226,7 @@ class HaMqttLink(BaseLink):
             if self._probe is not None and raw == self._probe[0] and not self._probe[1].done():
                 self._probe[1].set_result(None)
             return
-        self._router.handle(message.topic, raw)
+        self._pacer.submit(message.topic, raw)
 
     async def send(self, cmd: Command) -> None:
         """Publish cmd at QoS 0 without retain; raise KobraNotConnectedError at once when down."""

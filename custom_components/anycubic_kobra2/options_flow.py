@@ -1,5 +1,6 @@
 """Options flow: fallback poll interval, stale timeout and the command topic style."""
 
+import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -41,7 +42,13 @@ class KobraOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the options."""
+        errors: dict[str, str] = {}
         if user_input is not None:
+            # The number selector lets "nan" through (its range checks are false for NaN).
+            for key in (CONF_POLL_INTERVAL, CONF_STALE_TIMEOUT):
+                if not math.isfinite(float(user_input[key])):
+                    errors[key] = "not_a_number"
+        if user_input is not None and not errors:
             return self.async_create_entry(
                 data={
                     CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
@@ -72,4 +79,4 @@ class KobraOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

@@ -21,6 +21,7 @@ from .coordinator import KobraCoordinator
 from .data import KobraConfigEntry
 from .kobra2 import (
     ACTIVE_PHASES,
+    MAX_REMEMBERED_TASKS,
     MODEL_NAMES,
     Command,
     PrintPhase,
@@ -132,7 +133,8 @@ class RepairMonitor:
         self.entry = coordinator.config_entry
         self._seen = seen
         self._unsub_timer: CALLBACK_TYPE | None = None
-        self._started_tasks: set[str] = set()
+        # Oldest first, at most MAX_REMEMBERED_TASKS: task ids come from the broker.
+        self._started_tasks: dict[str, None] = {}
 
     @property
     def silent_issue_id(self) -> str:
@@ -178,7 +180,11 @@ class RepairMonitor:
             and report.phase is not None
             and (report.phase in ACTIVE_PHASES or report.phase is PrintPhase.FINISHED)
         ):
-            self._started_tasks.add(report.job.taskid)
+            tasks = self._started_tasks
+            if report.job.taskid not in tasks:
+                tasks[report.job.taskid] = None
+                if len(tasks) > MAX_REMEMBERED_TASKS:
+                    del tasks[next(iter(tasks))]
 
     @callback
     def _check_silent(self, _now: datetime) -> None:

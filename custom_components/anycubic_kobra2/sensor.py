@@ -24,7 +24,7 @@ from homeassistant.helpers.typing import StateType
 
 from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
-from .kobra2 import PRINT_STATES, SPEED_MODE_OPTIONS
+from .kobra2 import PRINT_STATES, SPEED_MODE_OPTIONS, truncate_state
 
 PARALLEL_UPDATES = 0
 
@@ -112,7 +112,7 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
     KobraSensorEntityDescription(
         key="current_file",
         translation_key="current_file",
-        value_fn=lambda data: data.job.filename if data.job else None,
+        value_fn=lambda data: truncate_state(data.job.filename) if data.job else None,
     ),
     KobraSensorEntityDescription(
         key="filament_used",

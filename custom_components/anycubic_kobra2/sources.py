@@ -9,12 +9,13 @@ from urllib.parse import unquote, urlsplit
 
 from aiohttp import ClientError, ClientResponseError, ClientTimeout
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import raise_if_invalid_path
 
 from .const import DOMAIN
 from .kobra2 import is_gcode_name
+from .url_checks import MAX_REDIRECTS, check_redirects, download_failed
 
 # A Kobra 2 has printed a 300 MB file from a URL (protocol doc §7); 1 GiB leaves room while
 # still stopping Home Assistant from hashing or serving something absurd.
@@ -24,7 +25,9 @@ _SNIFF_BYTES: Final = 64 * 1024
 _CHUNK: Final = 1024 * 1024
 _MEDIA_SOURCE_PREFIX: Final = "media-source://media_source/"
 # Reading stops when the server goes quiet for this long; big files may take minutes in total.
-_DOWNLOAD_TIMEOUT: Final = ClientTimeout(total=None, connect=30, sock_read=60)
+# The total is generous for 1 GiB on a slow line, but a server dripping bytes cannot hold
+# the action (and a socket) forever.
+_DOWNLOAD_TIMEOUT: Final = ClientTimeout(total=30 * 60, connect=30, sock_read=60)
 
 
 def _mib(size: int) -> str:
@@ -121,29 +124,25 @@ async def async_hash_url(
     session = async_get_clientsession(hass)
     hasher = _Hasher(filename, limit)
     try:
-        async with session.get(url, timeout=_DOWNLOAD_TIMEOUT, raise_for_status=True) as resp:
+        async with session.get(
+            url, timeout=_DOWNLOAD_TIMEOUT, raise_for_status=True, max_redirects=MAX_REDIRECTS
+        ) as resp:
+            check_redirects(url, resp)
             if resp.content_length is not None and resp.content_length > limit:
                 raise _too_large(filename, limit)
             async for chunk in resp.content.iter_chunked(_CHUNK):
                 hasher.update(chunk)
     except ClientResponseError as err:
-        raise _download_failed(url, f"HTTP {err.status}") from err
+        raise download_failed(url, f"HTTP {err.status}") from err
     except (ClientError, TimeoutError) as err:
-        raise _download_failed(url, str(err) or type(err).__name__) from err
+        raise download_failed(url, str(err) or type(err).__name__) from err
     return hasher.md5, hasher.size
-
-
-def _download_failed(url: str, error: str) -> HomeAssistantError:
-    """Build the download_failed error."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="download_failed",
-        translation_placeholders={"url": url, "error": error},
-    )
 
 
 async def async_resolve_source(hass: HomeAssistant, source: str) -> Path:
     """Map a local media-source id or an allow-listed absolute path to an existing file."""
+    if "\0" in source or "%00" in source:
+        raise _invalid_media(source)
     if source.startswith("media-source://"):
         path, base = _media_source_path(hass, source)
         inside = await hass.async_add_executor_job(_resolves_inside, path, base)

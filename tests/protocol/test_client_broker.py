@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import json
 import logging
 import re
-import socket
 import ssl
 import tempfile
 import threading
@@ -251,9 +250,22 @@ async def test_send_writes_at_once_and_big_ones_through_the_loop(
         assert writers == []
         assert (await printer.next_command()).payload == small.payload()
 
-        # A small send buffer makes the socket take this in several writes.
-        sock = client._mqtt._client.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        # The socket takes part of the big one, then is full: the rest must wait for the loop.
+        # (A small SO_SNDBUF did this only when the broker read slower than we wrote.)
+        paho = client._mqtt._client
+        real_send = paho._sock_send
+        calls = 0
+
+        def send_until_full(buf: bytes) -> int:
+            nonlocal calls
+            calls += 1
+            if len(buf) > 64 * 1024 and calls == 1:
+                return real_send(buf[: 16 * 1024])
+            if len(buf) > 64 * 1024 and calls == 2:
+                raise BlockingIOError
+            return real_send(buf)
+
+        monkeypatch.setattr(paho, "_sock_send", send_until_full)
         big = commands.Command("file", "listLocal", {"path": "x" * (256 * 1024)})
         await client.send(big)
         assert writers

@@ -12,6 +12,7 @@ import pytest
 from custom_components.anycubic_kobra2.kobra2 import decode, parser
 from custom_components.anycubic_kobra2.kobra2.decode import decode_payload
 from custom_components.anycubic_kobra2.kobra2.exceptions import KobraParseError
+from custom_components.anycubic_kobra2.kobra2.limits import MAX_PAYLOAD_BYTES
 from custom_components.anycubic_kobra2.kobra2.models import (
     FanReport,
     FileDeleteReport,
@@ -315,7 +316,7 @@ def test_print_report_without_usable_data(data: Any) -> None:
 def test_settings_snapshot() -> None:
     report = parse("print", SAMPLES["settings"][1])
     assert isinstance(report, SettingsReport)
-    assert report.taskid == "0"
+    assert report.taskid is None  # "0" means no particular job (NO_TASK_IDS)
     assert (report.nozzle, report.bed) == (210.0, 60.0)
     assert (report.target_nozzle, report.target_bed) == (210.0, 60.0)
     assert report.fan_speed_pct == 100
@@ -654,7 +655,7 @@ def test_nesting_limit_boundary(backend: str) -> None:
 
 def test_size_limit_boundary() -> None:
     head = b'{"type":"fan","action":"auto","msg":"'
-    filler = 1024 * 1024 - len(head) - 2
+    filler = MAX_PAYLOAD_BYTES - len(head) - 2
     report = parse("fan", head + b"a" * filler + b'"}')
     assert len(report.envelope.msg) <= 1025
     with pytest.raises(KobraParseError, match="larger"):

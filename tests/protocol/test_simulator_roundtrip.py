@@ -342,7 +342,7 @@ CASES = (
         lambda c: {},
         SettingsReport,
         lambda r, c: (r.taskid, r.target_nozzle, r.fan_speed_pct, r.speed_mode, r.z_offset),
-        ("0", 0, 0, SpeedMode.NORMAL, 0.0),
+        (None, 0, 0, SpeedMode.NORMAL, 0.0),  # taskid "0": no particular job
     ),
     Case(
         commands.get_slice_param,

@@ -52,6 +52,15 @@ from .firmware import (
     ota_active,
     ota_percentage,
 )
+from .limits import (
+    EDGE_BURST,
+    EDGE_INTERVAL,
+    EVENTS_PER_MINUTE,
+    MAX_REMEMBERED_TASKS,
+    RateCap,
+    TokenBucket,
+    truncate_state,
+)
 from .link import (
     AuthFailedCallback,
     BaseLink,
@@ -83,6 +92,8 @@ from .models import (
     TopicStyle,
     UnknownReport,
 )
+from .names import safe_file_name, safe_path
+from .pacing import MessagePacer
 from .parser import (
     TopicInfo,
     parse_report,
@@ -95,6 +106,7 @@ from .paths import (
     normalize_path,
     parent_path,
 )
+from .pem import key_is_encrypted
 from .routing import (
     RateLimitedWarning,
     ReportCallback,
@@ -112,8 +124,12 @@ from .tls import (
 __all__ = [
     "ACTIVE_PHASES",
     "DISCOVERY_TOPIC",
+    "EDGE_BURST",
+    "EDGE_INTERVAL",
+    "EVENTS_PER_MINUTE",
     "EVENT_TYPES",
     "GCODE_SUFFIXES",
+    "MAX_REMEMBERED_TASKS",
     "MODEL_LIMITS",
     "MODEL_NAMES",
     "PRINTER_ID_RE",
@@ -144,6 +160,7 @@ __all__ = [
     "KobraProtocolError",
     "KobraTimeoutError",
     "MachineStatus",
+    "MessagePacer",
     "ModelLimits",
     "OnlineReport",
     "OtaProgressReport",
@@ -153,6 +170,7 @@ __all__ = [
     "PrintPhase",
     "PrintReport",
     "PrinterState",
+    "RateCap",
     "RateLimitedWarning",
     "Report",
     "ReportCallback",
@@ -163,6 +181,7 @@ __all__ = [
     "StatusReport",
     "Storage",
     "TemperatureReport",
+    "TokenBucket",
     "TopicInfo",
     "TopicStyle",
     "UnknownReport",
@@ -175,6 +194,7 @@ __all__ = [
     "host_passes_url_check",
     "is_gcode_name",
     "join_path",
+    "key_is_encrypted",
     "model_limits",
     "new_client_id",
     "normalize_path",
@@ -185,6 +205,9 @@ __all__ = [
     "parse_report",
     "parse_topic",
     "report_topic_filter",
+    "safe_file_name",
+    "safe_path",
+    "truncate_state",
     "valid_model_id",
     "valid_printer_id",
 ]

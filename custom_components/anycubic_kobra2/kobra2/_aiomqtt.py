@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 import aiomqtt
 
 from .exceptions import KobraAuthError, KobraConnectionError, KobraError
+from .limits import StepBudget
 
 if TYPE_CHECKING:
     from .client import BrokerConfig
@@ -188,9 +189,17 @@ class MqttClient(aiomqtt.Client):
         def on_readable() -> None:
             """Let paho read while data is waiting; a failure means the link broke."""
             try:
+                budget = StepBudget()
                 for _ in range(READ_BATCH):
                     client.loop_read()
                     if client.socket() is not sock or not more_to_read():
+                        return
+                    if budget.spent:
+                        # Big packets: read on in the next loop step. Bytes already in the
+                        # TLS buffer would not wake the reader, so ask for that step.
+                        pending = getattr(sock, "pending", None)
+                        if pending is not None and pending():
+                            self._loop.call_soon(on_readable)
                         return
             except Exception as exc:  # any error ends this connection
                 if not self._disconnected.done():

@@ -23,6 +23,7 @@ from .exceptions import (
     KobraError,
     KobraNotConnectedError,
 )
+from .limits import StepBudget
 from .link import AuthFailedCallback, BaseLink, ConnectionCallback
 from .models import TopicStyle
 from .parser import parse_topic
@@ -287,11 +288,19 @@ class KobraClient(BaseLink):
         client = self._mqtt
         assert isinstance(client, _aiomqtt.MqttClient)
         dropped = client.dropped
+        budget = StepBudget()
         async for message in client.messages:
+            budget.restart()
             self._handle_message(message.topic.value, _aiomqtt.payload_bytes(message.payload))
             # Handle whatever else is queued in this same step: aiomqtt's iterator costs a
             # task and two loop turns per message, too slow for a burst of reports.
-            while (queued := client.take_queued()) is not None:
+            while True:
+                if budget.spent:
+                    # Heavy reports: let the rest of Home Assistant run before the next one.
+                    await asyncio.sleep(0)
+                    budget.restart()
+                if (queued := client.take_queued()) is None:
+                    break
                 self._handle_message(queued.topic.value, _aiomqtt.payload_bytes(queued.payload))
             if client.dropped != dropped:
                 self._warn_overload(

@@ -21,8 +21,7 @@ PRINTER_ID_RE: Final = re.compile(r"[0-9a-fA-F]{32}")
 # unknown model can still be discovered, while MQTT wildcards and "/" can never get in.
 MODEL_ID_RE: Final = re.compile(r"[0-9A-Za-z_-]{1,32}")
 
-# Upper bounds for decoding a report, far above anything a printer sends.
-MAX_PAYLOAD_BYTES: Final = 1024 * 1024
+# Nesting allowed in a report, far above anything a printer sends (size bounds: limits.py).
 MAX_JSON_DEPTH: Final = 32
 
 # Message types as the firmware spells them ("tempature" is not a typo here).

@@ -9,8 +9,9 @@ import math
 import re
 from typing import Any, Final
 
-from .const import MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES
+from .const import MAX_JSON_DEPTH, NO_TASK_IDS
 from .exceptions import KobraParseError
+from .limits import MAX_JSON_CONTAINERS, MAX_JSON_NODES, MAX_PAYLOAD_BYTES
 
 try:
     import orjson as _orjson
@@ -43,6 +44,13 @@ def decode_payload(payload: bytes | bytearray | memoryview | str) -> dict[str, A
         raw = raw[len(codecs.BOM_UTF8) :]
     if not raw.strip():
         raise KobraParseError("payload is empty")
+    # Every value but the first in an array or object follows a comma, and every container
+    # opens with a bracket: counting them (in C, brackets in strings too, so at most an
+    # overestimate) refuses payloads of too many values before they are decoded at all.
+    if raw.count(b",") > MAX_JSON_NODES:
+        raise KobraParseError(f"payload holds more than {MAX_JSON_NODES} values")
+    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_CONTAINERS:
+        raise KobraParseError(f"payload holds more than {MAX_JSON_CONTAINERS} objects and arrays")
     value = _loads(raw)
     if not isinstance(value, dict):
         raise KobraParseError(f"payload is a JSON {_kind(value)}, not an object")
@@ -78,25 +86,37 @@ def _reject_constant(name: str) -> Any:
 
 
 def _check_tree(root: dict[str, Any]) -> None:
-    """Reject deep nesting, non-finite numbers and unencodable strings, without recursion."""
-    stack: list[tuple[Any, int]] = [(root, 1)]
+    """Reject deep nesting, too many values, non-finite numbers and unencodable strings.
+
+    Iterative, and it stops at MAX_JSON_NODES: a payload of many tiny values must not cost
+    the event loop more than a real report does. Only containers go on the stack; scalars
+    are checked where they are met (that halves the cost of a wide array).
+    """
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(root, 1)]
+    budget = MAX_JSON_NODES
     while stack:
         node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise KobraParseError(f"payload nests deeper than {MAX_JSON_DEPTH} levels")
+        # Counted before the children are looked at, so a huge array is refused at once.
+        budget -= len(node)
+        if budget < 0:
+            raise KobraParseError(f"payload holds more than {MAX_JSON_NODES} values")
         if isinstance(node, dict):
-            if depth > MAX_JSON_DEPTH:
-                raise KobraParseError(f"payload nests deeper than {MAX_JSON_DEPTH} levels")
-            for key, child in node.items():
+            for key in node:
                 _check_text(key)
+            children: Any = node.values()
+        else:
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
                 stack.append((child, depth + 1))
-        elif isinstance(node, list):
-            if depth > MAX_JSON_DEPTH:
-                raise KobraParseError(f"payload nests deeper than {MAX_JSON_DEPTH} levels")
-            stack.extend((child, depth + 1) for child in node)
-        elif isinstance(node, float):
-            if not math.isfinite(node):
-                raise KobraParseError("payload contains a number out of range")
-        elif isinstance(node, str):
-            _check_text(node)
+            elif kind is float:
+                if not math.isfinite(child):
+                    raise KobraParseError("payload contains a number out of range")
+            elif kind is str:
+                _check_text(child)
 
 
 def _check_text(text: str) -> None:
@@ -180,9 +200,9 @@ def as_text(value: object, limit: int = MAX_TEXT) -> str | None:
 
 
 def as_id(value: object) -> str | None:
-    """Return a task id, with the empty string meaning none."""
+    """Return a task id; "", "0" and "-1" mean no particular job (NO_TASK_IDS)."""
     text = as_text(value, 128)
-    return text or None
+    return None if text is None or text.strip() in NO_TASK_IDS else text
 
 
 def as_bool(value: object) -> bool | None:

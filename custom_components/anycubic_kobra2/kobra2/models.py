@@ -189,6 +189,8 @@ class FileListReport(BaseReport):
 
     storage: Storage
     files: tuple[FileEntry, ...]
+    # Records beyond MAX_FILE_RECORDS that were left out.
+    dropped: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+import logging
 import re
 from types import MappingProxyType
 from typing import Any, Final
@@ -36,6 +37,7 @@ from .decode import (
     short,
 )
 from .exceptions import KobraParseError
+from .limits import MAX_FILE_RECORDS
 from .models import (
     Envelope,
     FanReport,
@@ -60,6 +62,8 @@ from .models import (
 )
 from .paths import join_path
 
+_LOGGER = logging.getLogger(__name__)
+
 INTERNAL_ERROR_PREFIX: Final = "internal parser error"
 
 _REPORT_PREFIX: Final = f"{TOPIC_PREFIX}/printer/public/".split("/")
@@ -70,6 +74,7 @@ _PHASES: Final[dict[str, PrintPhase]] = {
     "stoped": PrintPhase.STOPPED,
     "resumed": PrintPhase.PRINTING,
 }
+_DOWNLOAD_PHASES: Final = frozenset({PrintPhase.DOWNLOADING, PrintPhase.CHECKING})
 _SPEED_MODES: Final[dict[int, SpeedMode]] = {mode.value: mode for mode in SpeedMode}
 _STATUSES: Final[dict[str, MachineStatus]] = {status.value: status for status in MachineStatus}
 _STORAGE_BY_ACTION: Final[dict[str, Storage]] = {
@@ -157,6 +162,20 @@ def _fan(ctx: _Context) -> FanReport:
     return FanReport(**_base(ctx), fan_speed_pct=as_pct(ctx.data.get("fan_speed_pct")))
 
 
+def _print_or_settings(ctx: _Context) -> Report:
+    """Build a PrintReport; state `updated` is a settings snapshot (other clients' dialect)."""
+    if ctx.envelope.state.lower() == "updated":
+        return _settings(ctx)
+    return _print(ctx)
+
+
+def _update(ctx: _Context) -> Report:
+    """Build a SettingsReport; with a download state it is download progress of the job."""
+    if _PHASES.get(ctx.envelope.state.lower()) in _DOWNLOAD_PHASES:
+        return _print(ctx)
+    return _settings(ctx)
+
+
 def _print(ctx: _Context) -> PrintReport:
     """Build a PrintReport, normalising the firmware's state spellings and layer quirks."""
     envelope, data = ctx.envelope, ctx.data
@@ -223,8 +242,12 @@ def _file_list(ctx: _Context) -> FileListReport:
         folder = "/"
     records = data.get("records")
     entries: list[FileEntry] = []
+    dropped = 0
     for record in records if isinstance(records, list) else ():
         if not isinstance(record, dict):
+            continue
+        if len(entries) >= MAX_FILE_RECORDS:
+            dropped += 1
             continue
         name = as_text(record.get("filename"))
         if not name or name in (".", ".."):
@@ -238,8 +261,15 @@ def _file_list(ctx: _Context) -> FileListReport:
                 is_dir=as_bool(record.get("is_dir")) or False,
             )
         )
+    if dropped:
+        _LOGGER.debug(
+            "File listing holds %d more files than the %d kept", dropped, MAX_FILE_RECORDS
+        )
     return FileListReport(
-        **_base(ctx), storage=_STORAGE_BY_ACTION[ctx.envelope.action], files=tuple(entries)
+        **_base(ctx),
+        storage=_STORAGE_BY_ACTION[ctx.envelope.action],
+        files=tuple(entries),
+        dropped=dropped,
     )
 
 
@@ -288,11 +318,12 @@ _BUILDERS: Final[dict[tuple[str, str], _Builder]] = {
     (TYPE_FAN, "report"): _fan,
     (TYPE_STATUS, "workReport"): _status,
     (TYPE_STATUS, "query"): _status,
-    (TYPE_PRINT, "update"): _settings,
+    (TYPE_PRINT, "update"): _update,
     (TYPE_PRINT, "getSliceParam"): _slice_param,
+    (TYPE_PRINT, "start"): _print_or_settings,
     **{
         (TYPE_PRINT, action): _print
-        for action in ("start", "pause", "resume", "stop", "cancel", "done", "query")
+        for action in ("pause", "resume", "stop", "cancel", "done", "query")
     },
     (TYPE_FILE, "listLocal"): _file_list,
     (TYPE_FILE, "listUdisk"): _file_list,

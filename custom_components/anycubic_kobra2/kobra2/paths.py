@@ -23,7 +23,8 @@ def join_path(folder: str, name: str) -> str:
 
 def parent_path(path: str) -> str:
     """Return the folder a printer path lives in."""
-    return str(PurePosixPath(path).parent)
+    # String work, not PurePosixPath: select options call this for every file on each write.
+    return posixpath.dirname(path.rstrip("/")) or "/"
 
 
 def is_gcode_name(filename: str) -> bool:

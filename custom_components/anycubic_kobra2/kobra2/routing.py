@@ -80,7 +80,7 @@ class ReportRouter:
             report = parse_report(topic, payload)
         except KobraParseError as err:
             self._warn_payload(
-                "Ignoring malformed message on %s (%s): %r",
+                "Ignoring malformed message on %r (%s): %r",
                 topic,
                 err.reason,
                 payload[:_PAYLOAD_PREVIEW] + (b"..." if len(payload) > _PAYLOAD_PREVIEW else b""),

@@ -209,12 +209,14 @@ class PrinterState:
         if report.phase is not None:
             changed |= self._set("phase", report.phase)
         new, old = report.job, self.job
-        if old is not None and (new.taskid is None or new.taskid == old.taskid):
+        if old is not None and self._same_job(new, old):
             merged: dict[str, Any] = {}
             for name in _JOB_FIELDS:
                 value = getattr(new, name)
                 merged[name] = getattr(old, name) if value is None else value
-            job = replace(old, **merged, message=new.message)
+            job = replace(
+                old, **merged, message=new.message, download_progress=new.download_progress
+            )
         elif new == PrintJob() and report.phase is None:
             return changed
         else:
@@ -226,6 +228,18 @@ class PrinterState:
         elif job.download_progress is not None:
             job = replace(job, download_progress=None)
         return self._set("job", job) or changed
+
+    @staticmethod
+    def _same_job(new: PrintJob, old: PrintJob) -> bool:
+        """Return whether a report's job is the known one.
+
+        Without a task id ("0"/"-1": no particular job) the local task id decides: a job
+        started on the touchscreen has one of its own, so it is never merged into the last
+        job started from Home Assistant (whose task id commands would then carry).
+        """
+        if new.taskid is not None:
+            return new.taskid == old.taskid
+        return new.localtask is None or new.localtask == old.localtask
 
     def _apply_file_list(self, report: FileListReport) -> bool:
         """Replace the listing of one storage and note when it was read."""

@@ -10,6 +10,7 @@ import tempfile
 from typing import TYPE_CHECKING
 
 from .exceptions import KobraConnectionError
+from .pem import no_pass_phrase
 
 if TYPE_CHECKING:
     from .client import BrokerConfig
@@ -39,7 +40,8 @@ def _make_ssl_context(cfg: BrokerConfig) -> ssl.SSLContext:
                 file.write(cfg.client_cert.strip() + "\n")
                 if cfg.client_key:
                     file.write(cfg.client_key.strip() + "\n")
-            ctx.load_cert_chain(path)
+            # A callable password: OpenSSL must never prompt for an encrypted key's pass phrase.
+            ctx.load_cert_chain(path, password=no_pass_phrase)
     return ctx
 
 
