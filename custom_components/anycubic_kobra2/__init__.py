@@ -5,15 +5,17 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from . import assist, devices, repairs
+from . import assist, devices, insight, repairs
 from .const import DOMAIN
 from .coordinator import KobraConfigEntry, KobraCoordinator
+from .filament import filament_settings
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.IMAGE,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
@@ -36,6 +38,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> boo
     entry.runtime_data = coordinator
     coordinator.async_register_device()
     devices.async_remove_stale_devices(hass, entry)
+    # Before the client starts: the insight must see every print report from the first one.
+    await insight.async_setup_insight(hass, entry)
     coordinator.async_start()
 
     async def _async_stop(_event: Event) -> None:
@@ -70,5 +74,9 @@ async def async_remove_config_entry_device(
 
 async def _async_entry_updated(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
     """Reload when the options changed (data changes reload through their flows)."""
-    if entry.runtime_data.options_changed(entry.options):
+    # New filament options add or remove the weight and cost sensors.
+    filament = insight.get_insight(entry.runtime_data).filament_settings
+    if entry.runtime_data.options_changed(entry.options) or filament != filament_settings(
+        entry.options
+    ):
         hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -47,6 +47,7 @@ from .const import (
     TRANSPORT_HA_MQTT,
 )
 from .coordinator import KobraConfigEntry, broker_config
+from .filament import filament_options, filament_schema
 from .kobra2.client import DiscoveredPrinter, KobraClient, build_ssl_context, discover
 from .kobra2.const import MODEL_NAMES, normalize_printer_id, valid_printer_id
 from .kobra2.exceptions import KobraAuthError, KobraConnectionError
@@ -402,6 +403,7 @@ class KobraOptionsFlow(OptionsFlow):
                     CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
                     CONF_STALE_TIMEOUT: int(user_input[CONF_STALE_TIMEOUT]),
                     CONF_TOPIC_STYLE: user_input[CONF_TOPIC_STYLE],
+                    **filament_options(user_input),
                 }
             )
         options = self.config_entry.options
@@ -441,6 +443,7 @@ class KobraOptionsFlow(OptionsFlow):
                         mode=SelectSelectorMode.DROPDOWN,
                     )
                 ),
+                **filament_schema(options),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

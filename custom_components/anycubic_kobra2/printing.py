@@ -23,11 +23,12 @@ from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util, raise_if_invalid_path
 from homeassistant.util.hass_dict import HassKey
 
-from . import repairs
+from . import insight, repairs
 from .const import COMMAND_TIMEOUT, DOMAIN, LOGGER
 from .coordinator import KobraCoordinator, job_active, print_state
 from .kobra2 import commands
 from .kobra2.commands import Command
+from .kobra2.gcode import GcodeScanner
 from .kobra2.models import (
     FileEntry,
     MachineStatus,
@@ -95,11 +96,13 @@ def _not_gcode(filename: str) -> ServiceValidationError:
 class _Hasher:
     """MD5 and size of a G-code stream, refusing binary content and anything over the limit."""
 
-    def __init__(self, filename: str, limit: int) -> None:
+    def __init__(self, filename: str, limit: int, scanner: GcodeScanner | None = None) -> None:
         self._filename = filename
         self._limit = limit
         self._md5 = hashlib.md5(usedforsecurity=False)
         self.size = 0
+        # Reads the slicer's summary and thumbnail on the way (bounded, see kobra2/gcode.py).
+        self._scanner = scanner
 
     def update(self, chunk: bytes) -> None:
         """Add a chunk; raises file_too_large or not_gcode."""
@@ -110,6 +113,8 @@ class _Hasher:
         if start < _SNIFF_BYTES and b"\0" in chunk[: _SNIFF_BYTES - start]:
             raise _not_gcode(self._filename)
         self._md5.update(chunk)
+        if self._scanner is not None:
+            self._scanner.feed(chunk)
 
     @property
     def md5(self) -> str:
@@ -117,12 +122,14 @@ class _Hasher:
         return self._md5.hexdigest()
 
 
-def hash_file(path: Path, limit: int | None = None) -> tuple[str, int]:
+def hash_file(
+    path: Path, limit: int | None = None, scanner: GcodeScanner | None = None
+) -> tuple[str, int]:
     """Return (md5, size) of a local G-code file; blocking, run it in the executor."""
     limit = MAX_FILE_SIZE if limit is None else limit
     if path.stat().st_size > limit:
         raise _too_large(path.name, limit)
-    hasher = _Hasher(path.name, limit)
+    hasher = _Hasher(path.name, limit, scanner)
     with path.open("rb") as file:
         while chunk := file.read(_CHUNK):
             hasher.update(chunk)
@@ -146,12 +153,16 @@ def check_http_url(url: str) -> None:
 
 
 async def async_hash_url(
-    hass: HomeAssistant, url: str, filename: str, limit: int | None = None
+    hass: HomeAssistant,
+    url: str,
+    filename: str,
+    limit: int | None = None,
+    scanner: GcodeScanner | None = None,
 ) -> tuple[str, int]:
     """Stream a URL through MD5 with Home Assistant's HTTP session; return (md5, size)."""
     limit = MAX_FILE_SIZE if limit is None else limit
     session = async_get_clientsession(hass)
-    hasher = _Hasher(filename, limit)
+    hasher = _Hasher(filename, limit, scanner)
     try:
         async with session.get(url, timeout=_DOWNLOAD_TIMEOUT, raise_for_status=True) as resp:
             if resp.content_length is not None and resp.content_length > limit:
@@ -517,26 +528,36 @@ class FileBrowser:
         filename = filename or url_filename(url)
         check_gcode_name(filename)
         ensure_ready(self.coordinator)
-        md5, size = await async_hash_url(self.hass, url, filename)
+        scanner = GcodeScanner()
+        md5, size = await async_hash_url(self.hass, url, filename, scanner=scanner)
         ensure_ready(self.coordinator)
-        await self._async_start_url(commands.start_url_print(url, md5, size, filename), filename)
+        command = commands.start_url_print(url, md5, size, filename)
+        await self._async_expect(command, scanner)
+        await self._async_start_url(command, filename)
 
     async def async_upload_and_print(self, source: str) -> None:
         """Offer a Home Assistant file through a signed link and have the printer print it."""
         path = await async_resolve_source(self.hass, source)
         check_gcode_name(path.name)
         ensure_ready(self.coordinator)
-        md5, size = await self.hass.async_add_executor_job(hash_file, path)
+        scanner = GcodeScanner()
+        md5, size = await self.hass.async_add_executor_job(hash_file, path, None, scanner)
         ensure_ready(self.coordinator)
         share = async_get_file_share(self.hass)
         url = file_url(self.hass, share.add(path, path.name))
         try:
-            await self._async_start_url(
-                commands.start_url_print(url, md5, size, path.name), path.name
-            )
+            command = commands.start_url_print(url, md5, size, path.name)
+            await self._async_expect(command, scanner)
+            await self._async_start_url(command, path.name)
         except HomeAssistantError:
             share.revoke(url)
             raise
+
+    async def _async_expect(self, command: Command, scanner: GcodeScanner) -> None:
+        """Hand the file's slicer summary to the job insight before the printer reports the job."""
+        info = await self.hass.async_add_executor_job(scanner.result)
+        if command.taskid:
+            insight.get_insight(self.coordinator).expect_upload(command.taskid, info)
 
     async def _async_start_url(self, command: Command, filename: str) -> None:
         """Start a URL print and tell the repairs whether the printer took it."""

@@ -27,11 +27,11 @@ from .coordinator import (
     SPEED_MODES,
     KobraConfigEntry,
     KobraData,
-    job_active,
     print_state,
     speed_mode_option,
 )
 from .entity import KobraEntity
+from .job_sensors import job_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -102,24 +102,6 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         value_fn=lambda data: data.job.print_time_min if data.job else None,
     ),
     KobraSensorEntityDescription(
-        key="remaining_time",
-        translation_key="remaining_time",
-        device_class=SensorDeviceClass.DURATION,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTime.MINUTES,
-        value_fn=lambda data: data.job.remain_time_min if data.job else None,
-        available_fn=lambda data: (
-            job_active(data.state) and data.job is not None and data.job.remain_time_min is not None
-        ),
-    ),
-    KobraSensorEntityDescription(
-        key="estimated_finish",
-        translation_key="estimated_finish",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: data.estimated_finish,
-        available_fn=lambda data: job_active(data.state) and data.estimated_finish is not None,
-    ),
-    KobraSensorEntityDescription(
         key="current_file",
         translation_key="current_file",
         value_fn=lambda data: data.job.filename if data.job else None,
@@ -139,12 +121,6 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.job.curr_layer if data.job else None,
         available_fn=lambda data: data.job is not None and data.job.curr_layer is not None,
-    ),
-    KobraSensorEntityDescription(
-        key="total_layers",
-        translation_key="total_layers",
-        value_fn=lambda data: data.job.total_layers if data.job else None,
-        available_fn=lambda data: data.job is not None and data.job.total_layers is not None,
     ),
     KobraSensorEntityDescription(
         key="fan_speed",
@@ -190,6 +166,8 @@ async def async_setup_entry(
     """Add the sensors of a printer."""
     coordinator = entry.runtime_data
     async_add_entities(KobraSensorEntity(coordinator, description) for description in SENSORS)
+    # Time left, finish, layers and history come from the job insight (job_sensors.py).
+    async_add_entities(job_sensors(coordinator))
 
 
 class KobraSensorEntity(KobraEntity, SensorEntity):
