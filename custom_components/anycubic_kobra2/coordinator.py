@@ -13,7 +13,6 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, Ho
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
 
 from .const import (
     COMMAND_TIMEOUT,
@@ -55,7 +54,6 @@ from .kobra2.models import (
     OnlineReport,
     PrintJob,
     PrintPhase,
-    PrintReport,
     Report,
     SpeedMode,
     TopicStyle,
@@ -107,7 +105,6 @@ class KobraData:
     """What entities read: the printer state plus values derived from when reports arrived."""
 
     state: PrinterState
-    estimated_finish: datetime | None = None
     # Whether the printer was live (broker up, not offline, reporting) at the last update.
     live: bool = False
 
@@ -318,8 +315,6 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._went_stale = False
         edges = (state.phase, state.status, self.printer_available)
         state.apply(report)
-        if isinstance(report, PrintReport):
-            self._track_finish()
         self._mark_fresh()
         for listener in list(self._report_listeners):
             try:
@@ -356,19 +351,6 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
             self._report_listeners.remove(listener)
 
         return remove
-
-    def _track_finish(self) -> None:
-        """Pin the estimated finish to when the time left was reported, so it does not drift."""
-        job = self.state.job
-        remaining = job.remain_time_min if job is not None else None
-        if remaining is None:
-            self.data.estimated_finish = None
-            return
-        finish = (dt_util.utcnow() + timedelta(minutes=remaining)).replace(second=0, microsecond=0)
-        previous = self.data.estimated_finish
-        # The printer counts whole minutes, so ignore the jitter of one minute.
-        if previous is None or abs(finish - previous) > timedelta(minutes=1):
-            self.data.estimated_finish = finish
 
     @callback
     def _mark_fresh(self) -> None:

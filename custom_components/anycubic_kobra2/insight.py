@@ -384,3 +384,27 @@ async def async_setup_insight(hass: HomeAssistant, entry: KobraConfigEntry) -> J
 def get_insight(coordinator: KobraCoordinator) -> JobInsight:
     """Return the insight of a printer's entry."""
     return coordinator.hass.data[DATA_INSIGHTS][coordinator.config_entry.entry_id]
+
+
+def insight_diagnostics(coordinator: KobraCoordinator) -> dict[str, Any]:
+    """Return the estimate, the job summary (picture size only) and the totals for diagnostics."""
+    job_insight = get_insight(coordinator)
+    remaining = job_insight.remaining
+    current = job_insight.current
+    thumb = current.info.thumbnail if current is not None else None
+    return {
+        "remaining_s": remaining.remaining_s if remaining is not None else None,
+        "source": remaining.source.value if remaining is not None else None,
+        "finish": job_insight.finish,
+        "slicer": None
+        if current is None
+        else {
+            "slicer": current.info.slicer,
+            "print_time_s": current.info.print_time_s,
+            "total_layers": current.info.total_layers,
+            "thumbnail": None
+            if thumb is None
+            else f"{thumb.content_type}, {len(thumb.data)} bytes",
+        },
+        "totals": asdict(job_insight.totals),
+    }

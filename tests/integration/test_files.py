@@ -518,9 +518,11 @@ async def test_upload_tampered_file_fails(
     path.write_bytes(gcode())
     real_hash = printing.hash_file
 
-    def hash_then_tamper(file: Path, limit: int | None = None) -> tuple[str, int]:
+    def hash_then_tamper(
+        file: Path, limit: int | None = None, scanner: Any = None
+    ) -> tuple[str, int]:
         """Hash the file, then change one byte of it (same size) before the printer fetches it."""
-        result = real_hash(file, limit)
+        result = real_hash(file, limit, scanner)
         data = bytearray(file.read_bytes())
         data[-2:-1] = b"5"
         file.write_bytes(bytes(data))
