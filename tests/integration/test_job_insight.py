@@ -161,13 +161,21 @@ async def coordinator(
     return await wait_printer_ready(hass, entry)
 
 
+def device_of(hass: HomeAssistant, coordinator: KobraCoordinator) -> dr.DeviceEntry:
+    """Return the printer's device (looked up the same way on both Home Assistant versions)."""
+    (device,) = dr.async_entries_for_config_entry(
+        dr.async_get(hass), coordinator.config_entry.entry_id
+    )
+    assert (DOMAIN, coordinator.printer_id) in device.identifiers
+    return device
+
+
 async def upload(
     hass: HomeAssistant, coordinator: KobraCoordinator, media: Path, name: str, content: bytes
 ) -> None:
     """Have the printer print a Home Assistant file."""
     (media / name).write_bytes(content)
-    device = dr.async_get(hass).async_get_device({(DOMAIN, coordinator.printer_id)})
-    assert device is not None
+    device = device_of(hass, coordinator)
     await hass.services.async_call(
         DOMAIN,
         "upload_and_print",
@@ -342,8 +350,7 @@ async def test_device_triggers(
     hass: HomeAssistant, coordinator: KobraCoordinator, printer: KobraSimulator
 ) -> None:
     """The six print triggers are listed under the device and run on the event entity's events."""
-    device = dr.async_get(hass).async_get_device({(DOMAIN, coordinator.printer_id)})
-    assert device is not None
+    device = device_of(hass, coordinator)
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
     assert {t["type"] for t in triggers if t["domain"] == DOMAIN} == {
         "started",
