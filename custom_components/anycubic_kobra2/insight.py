@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timedelta
 import math
 from typing import Any, Final
@@ -19,6 +17,7 @@ from .const import DOMAIN, LOGGER
 from .coordinator import KobraConfigEntry, KobraCoordinator
 from .event import EVENT_FAILED, EVENT_FINISHED, EVENT_STOPPED, PrintEvent, PrintEventTracker
 from .filament import filament_cost, filament_grams, filament_settings
+from .job_store import CurrentJob, LastPrint, Totals, current_from_store, current_to_store
 from .kobra2 import commands
 from .kobra2.estimate import Estimate, EstimateSource, RemainingTimeEstimator
 from .kobra2.exceptions import KobraError
@@ -52,37 +51,6 @@ def job_key(job: PrintJob | None) -> str | None:
     if job is None or not (job.taskid or job.localtask or job.filename):
         return None
     return f"{job.taskid or ''}/{job.localtask or ''}/{job.filename or ''}"
-
-
-@dataclass(slots=True)
-class Totals:
-    """Lifetime counts of the printer as Home Assistant saw them."""
-
-    finished: int = 0
-    failed: int = 0
-    stopped: int = 0
-    print_time_s: float = 0.0
-    filament_mm: float = 0.0
-
-
-@dataclass(slots=True)
-class LastPrint:
-    """The outcome of the most recent job."""
-
-    file_name: str | None
-    outcome: str
-    duration_s: float | None
-    filament_mm: float | None
-    ended_at: str
-
-
-@dataclass(slots=True)
-class CurrentJob:
-    """The running job's slicer summary (only for files that passed through Home Assistant)."""
-
-    key: str
-    info: GcodeInfo
-    image_updated: datetime = field(default_factory=dt_util.utcnow)
 
 
 class JobInsight:
@@ -124,7 +92,7 @@ class JobInsight:
             except TypeError:
                 self.last = None
         self._counted = [str(key) for key in stored.get("counted") or []][-_COUNTED_KEEP:]
-        self.current = _current_from_store(stored.get("current"))
+        self.current = current_from_store(stored.get("current"))
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -279,7 +247,7 @@ class JobInsight:
             "totals": asdict(self.totals),
             "last": asdict(self.last) if self.last else None,
             "counted": self._counted,
-            "current": _current_to_store(self.current),
+            "current": current_to_store(self.current),
         }
 
     # -- filament weight and cost --
@@ -310,57 +278,6 @@ class JobInsight:
         if current is None or current.key != job_key(self.coordinator.state.job):
             return None
         return current.info.thumbnail
-
-
-def _current_to_store(current: CurrentJob | None) -> dict[str, Any] | None:
-    """Return the running job's summary as JSON-safe data."""
-    if current is None:
-        return None
-    info = current.info
-    thumb = info.thumbnail
-    return {
-        "key": current.key,
-        "slicer": info.slicer,
-        "print_time_s": info.print_time_s,
-        "total_layers": info.total_layers,
-        "filament_mm": info.filament_mm,
-        "image_updated": current.image_updated.isoformat(),
-        "thumbnail": None
-        if thumb is None
-        else {
-            "content_type": thumb.content_type,
-            "width": thumb.width,
-            "height": thumb.height,
-            "data": base64.b64encode(thumb.data).decode(),
-        },
-    }
-
-
-def _current_from_store(data: Any) -> CurrentJob | None:
-    """Return the stored summary of the running job (None if absent or damaged)."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("key"), str):
-        return None
-    thumbnail = None
-    try:
-        if isinstance(thumb := data.get("thumbnail"), Mapping):
-            thumbnail = Thumbnail(
-                str(thumb["content_type"]),
-                int(thumb["width"]),
-                int(thumb["height"]),
-                base64.b64decode(thumb["data"], validate=True),
-            )
-        info = GcodeInfo(
-            slicer=data.get("slicer"),
-            print_time_s=data.get("print_time_s"),
-            total_layers=data.get("total_layers"),
-            filament_mm=data.get("filament_mm"),
-            thumbnail=thumbnail,
-        )
-        updated = dt_util.parse_datetime(str(data.get("image_updated"))) or dt_util.utcnow()
-    except (KeyError, TypeError, ValueError, binascii.Error):
-        LOGGER.warning("Ignoring the damaged job summary in storage")
-        return None
-    return CurrentJob(data["key"], info, updated)
 
 
 async def async_setup_insight(hass: HomeAssistant, entry: KobraConfigEntry) -> JobInsight:
