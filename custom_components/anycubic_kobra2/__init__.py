@@ -34,12 +34,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> bool:
     """Connect to the broker, then hand the printer's reports to the platforms."""
     coordinator = KobraCoordinator(hass, entry)
+    # Storage is read before connecting, so no report waits for it.
+    job_insight = await insight.async_load_insight(hass, coordinator)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     coordinator.async_register_device()
     devices.async_remove_stale_devices(hass, entry)
     # Before the client starts: the insight must see every print report from the first one.
-    await insight.async_setup_insight(hass, entry)
+    insight.async_start_insight(entry, job_insight)
     coordinator.async_start()
 
     async def _async_stop(_event: Event) -> None:

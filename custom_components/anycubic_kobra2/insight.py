@@ -280,10 +280,17 @@ class JobInsight:
         return current.info.thumbnail
 
 
-async def async_setup_insight(hass: HomeAssistant, entry: KobraConfigEntry) -> JobInsight:
-    """Create, load and start the printer's insight; it stops with the entry."""
-    insight = JobInsight(hass, entry.runtime_data)
+async def async_load_insight(hass: HomeAssistant, coordinator: KobraCoordinator) -> JobInsight:
+    """Create the printer's insight and read its storage (before the broker is connected)."""
+    insight = JobInsight(hass, coordinator)
     await insight.async_load()
+    return insight
+
+
+@callback
+def async_start_insight(entry: KobraConfigEntry, insight: JobInsight) -> None:
+    """Start following the printer; the insight stops with the entry."""
+    hass = insight.hass
     insights = hass.data.setdefault(DATA_INSIGHTS, {})
     insights[entry.entry_id] = insight
     entry.async_on_unload(insight.async_start())
@@ -295,7 +302,6 @@ async def async_setup_insight(hass: HomeAssistant, entry: KobraConfigEntry) -> J
         insights.pop(entry.entry_id, None)
 
     entry.async_on_unload(_forget)
-    return insight
 
 
 def get_insight(coordinator: KobraCoordinator) -> JobInsight:
