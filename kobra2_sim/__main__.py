@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--echo-msgid", action="store_true")
     parser.add_argument("--checking-for-local", action="store_true")
+    parser.add_argument(
+        "--real-remain-time", action="store_true", help="report the minutes left, not 0"
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -103,6 +106,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         permissive_topics=args.permissive_topics,
         echo_msgid=args.echo_msgid,
         checking_for_local=args.checking_for_local,
+        real_remain_time=args.real_remain_time,
     )
 
 

@@ -77,6 +77,8 @@ class SimulatorConfig:
     echo_msgid: bool = False
     checking_for_local: bool = False
     send_print_speed_pct: bool = False
+    # A Kobra 2 reports remain_time 0; on, the simulator reports the real minutes left instead.
+    real_remain_time: bool = False
     reconnect: bool = True
     reconnect_delay: float = 1.0
     ambient_temp: float = 24.0

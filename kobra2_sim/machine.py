@@ -193,11 +193,17 @@ class Machine:
             "filename": job.filename,
             "progress": job.download_pct if downloading else job.progress,
             "print_time": int(job.elapsed_s // 60),
-            "remain_time": 0,
+            "remain_time": self._remain_minutes(job),
             "supplies_usage": int(job.filament_mm * job.progress / 100),
             "curr_layer": 0,
             "total_layers": -1,
         }
+
+    def _remain_minutes(self, job: Job) -> int:
+        """Return remain_time: 0 as a Kobra 2 sends it, or the real minutes left if configured."""
+        if not self.config.real_remain_time or job.state in ("finished", "stoped", "failed"):
+            return 0
+        return max(math.ceil((job.duration_s - job.elapsed_s) / 60), 0)
 
     def job_report(
         self, job: Job, action: str, state: str | None = None, *, reply_to: str | None = None

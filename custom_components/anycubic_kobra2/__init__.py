@@ -5,10 +5,11 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from . import assist, devices, repairs
+from . import assist, devices, insight, repairs
 from .const import DOMAIN
 from .coordinator import KobraCoordinator
 from .data import KobraConfigEntry, KobraRuntimeData
+from .filament import filament_settings
 from .files import FileBrowser
 from .firmware import FirmwareTracker
 from .services import async_setup_services
@@ -17,6 +18,7 @@ PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.IMAGE,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
@@ -35,6 +37,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> bool:
     """Connect to the broker, then hand the printer's reports to the platforms."""
     coordinator = KobraCoordinator(hass, entry)
+    # Storage is read before connecting, so no report waits for it.
+    job_insight = await insight.async_load_insight(hass, coordinator)
     await coordinator.async_config_entry_first_refresh()
     monitor = await repairs.async_create_monitor(hass, coordinator)
     runtime = entry.runtime_data = KobraRuntimeData(
@@ -42,11 +46,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: KobraConfigEntry) -> boo
         files=FileBrowser(coordinator, monitor),
         firmware=FirmwareTracker(),
         repairs=monitor,
+        insight=job_insight,
     )
     entry.async_on_unload(coordinator.async_add_report_listener(runtime.firmware.handle_report))
     entry.async_on_unload(runtime.files.async_start())
     coordinator.async_register_device()
     devices.async_remove_stale_devices(hass, entry)
+    # Before the client starts: the insight must see every print report from the first one.
+    insight.async_start_insight(entry, job_insight)
     coordinator.async_start()
 
     async def _async_stop(_event: Event) -> None:
@@ -81,5 +88,10 @@ async def async_remove_config_entry_device(
 
 async def _async_entry_updated(hass: HomeAssistant, entry: KobraConfigEntry) -> None:
     """Reload when the options changed (data changes reload through their flows)."""
-    if entry.runtime_data.coordinator.options_changed(entry.options):
+    # New filament options add or remove the weight and cost sensors.
+    runtime = entry.runtime_data
+    filament = runtime.insight.filament_settings
+    if runtime.coordinator.options_changed(entry.options) or filament != filament_settings(
+        entry.options
+    ):
         hass.config_entries.async_schedule_reload(entry.entry_id)

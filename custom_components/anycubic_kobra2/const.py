@@ -18,6 +18,10 @@ CONF_PRINTER_ID: Final = "printer_id"
 CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_STALE_TIMEOUT: Final = "stale_timeout"
 CONF_TOPIC_STYLE: Final = "topic_style"
+# Filament the printer uses, for the weight and cost of what it printed (all optional).
+CONF_FILAMENT_DIAMETER: Final = "filament_diameter"
+CONF_FILAMENT_DENSITY: Final = "filament_density"
+CONF_FILAMENT_PRICE: Final = "filament_price"
 
 # Which connection an entry uses; entries without it use their own broker.
 CONF_TRANSPORT: Final = "transport"

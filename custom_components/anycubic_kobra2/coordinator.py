@@ -9,7 +9,6 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
-from homeassistant.util import dt as dt_util
 
 from . import errors
 from .const import (
@@ -33,7 +32,6 @@ from .kobra2 import (
     KobraError,
     OnlineReport,
     PrinterState,
-    PrintReport,
     Report,
     TokenBucket,
     TopicStyle,
@@ -154,8 +152,6 @@ class KobraCoordinator(DataUpdateCoordinator[KobraData]):
         self._went_stale = False
         edges = (state.phase, state.status, self.printer_available)
         state.apply(report)
-        if isinstance(report, PrintReport):
-            self.data.track_finish(dt_util.utcnow())
         self._mark_fresh()
         self._report_listeners.notify(report)
         if (came_online or recovered) and self._refresh_on_connect:

@@ -1,9 +1,8 @@
-"""What one config entry owns (coordinator, file browser, firmware tracker, repair monitor) and what entities read."""
+"""What one config entry owns (coordinator, files, firmware, repairs, job insight) and what entities read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -14,6 +13,7 @@ if TYPE_CHECKING:
     from .coordinator import KobraCoordinator
     from .files import FileBrowser
     from .firmware import FirmwareTracker
+    from .insight import JobInsight
     from .repairs import RepairMonitor
 
 type KobraConfigEntry = ConfigEntry[KobraRuntimeData]
@@ -27,6 +27,7 @@ class KobraRuntimeData:
     files: FileBrowser
     firmware: FirmwareTracker
     repairs: RepairMonitor
+    insight: JobInsight
 
 
 @dataclass(slots=True)
@@ -34,7 +35,6 @@ class KobraData:
     """What entities read: the printer state plus values derived from when reports arrived."""
 
     state: PrinterState
-    estimated_finish: datetime | None = None
     # Whether the printer was live (broker up, not offline, reporting) at the last update.
     live: bool = False
 
@@ -42,16 +42,3 @@ class KobraData:
     def job(self) -> PrintJob | None:
         """Return the current (or last) print job."""
         return self.state.job
-
-    def track_finish(self, now: datetime) -> None:
-        """Pin the estimated finish to when the time left was reported, so it does not drift."""
-        job = self.state.job
-        remaining = job.remain_time_min if job is not None else None
-        if remaining is None:
-            self.estimated_finish = None
-            return
-        finish = (now + timedelta(minutes=remaining)).replace(second=0, microsecond=0)
-        previous = self.estimated_finish
-        # The printer counts whole minutes, so ignore the jitter of one minute.
-        if previous is None or abs(finish - previous) > timedelta(minutes=1):
-            self.estimated_finish = finish

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_CA_CERT, CONF_CLIENT_CERT, CONF_CLIENT_KEY, CONF_PRINTER_ID
 from .data import KobraConfigEntry
+from .insight import insight_diagnostics
 
 TO_REDACT = {
     CONF_HOST,
@@ -56,7 +57,7 @@ async def async_get_config_entry_diagnostics(
                 "stale_timeout": coordinator.stale_timeout,
             },
             "state": state,
-            "estimated_finish": coordinator.data.estimated_finish,
+            "estimate": insight_diagnostics(coordinator),
         },
         TO_REDACT,
     )

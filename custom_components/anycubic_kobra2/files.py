@@ -29,6 +29,7 @@ from .kobra2 import (
     normalize_path,
     parent_path,
 )
+from .kobra2.gcode import GcodeScanner
 from .repairs import RepairMonitor
 
 # Seconds a printer download may go without a single report before the action gives up waiting.
@@ -167,9 +168,12 @@ class FileBrowser:
         filename = filename or sources.url_filename(url)
         sources.check_gcode_name(filename)
         ensure_ready(self.coordinator)
-        md5, size = await sources.async_hash_url(self.hass, url, filename)
+        scanner = GcodeScanner()
+        md5, size = await sources.async_hash_url(self.hass, url, filename, scanner=scanner)
         ensure_ready(self.coordinator)
-        await self._async_start_url(commands.start_url_print(url, md5, size, filename), filename)
+        command = commands.start_url_print(url, md5, size, filename)
+        await self._async_expect(command, scanner)
+        await self._async_start_url(command, filename)
 
     async def async_upload_and_print(self, source: str) -> None:
         """Offer a Home Assistant file through a signed link and have the printer print it."""
@@ -178,7 +182,10 @@ class FileBrowser:
         ensure_ready(self.coordinator)
         # Hash the resolved file and share exactly that inode, unchanged since (L3).
         identity = await self.hass.async_add_executor_job(identify, path)
-        md5, size = await self.hass.async_add_executor_job(sources.hash_file, identity.path)
+        scanner = GcodeScanner()
+        md5, size = await self.hass.async_add_executor_job(
+            sources.hash_file, identity.path, None, scanner
+        )
         if not await self.hass.async_add_executor_job(unchanged, identity):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -189,13 +196,19 @@ class FileBrowser:
         share = async_get_file_share(self.hass)
         url = file_url(self.hass, share.add(identity, path.name))
         try:
-            await self._async_start_url(
-                commands.start_url_print(url, md5, size, path.name), path.name
-            )
+            command = commands.start_url_print(url, md5, size, path.name)
+            await self._async_expect(command, scanner)
+            await self._async_start_url(command, path.name)
         finally:
             # The printer has the file (or the action failed or was cancelled): the link,
             # which travelled in plain MQTT, must not stay usable for the hour (L2).
             share.revoke(url)
+
+    async def _async_expect(self, command: Command, scanner: GcodeScanner) -> None:
+        """Hand the file's slicer summary to the job insight before the printer reports the job."""
+        info = await self.hass.async_add_executor_job(scanner.result)
+        if command.taskid:
+            self.coordinator.config_entry.runtime_data.insight.expect_upload(command.taskid, info)
 
     async def _async_start_url(self, command: Command, filename: str) -> None:
         """Start a URL print and tell the repairs whether the printer took it."""

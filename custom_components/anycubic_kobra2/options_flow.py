@@ -25,6 +25,7 @@ from .const import (
     MIN_POLL_INTERVAL,
     MIN_STALE_TIMEOUT,
 )
+from .filament import filament_options, filament_schema
 from .kobra2 import TopicStyle
 
 
@@ -54,6 +55,7 @@ class KobraOptionsFlow(OptionsFlow):
                     CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
                     CONF_STALE_TIMEOUT: int(user_input[CONF_STALE_TIMEOUT]),
                     CONF_TOPIC_STYLE: user_input[CONF_TOPIC_STYLE],
+                    **filament_options(user_input),
                 }
             )
         options = self.config_entry.options
@@ -77,6 +79,7 @@ class KobraOptionsFlow(OptionsFlow):
                         mode=SelectSelectorMode.DROPDOWN,
                     )
                 ),
+                **filament_schema(options),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

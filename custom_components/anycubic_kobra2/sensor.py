@@ -24,6 +24,7 @@ from homeassistant.helpers.typing import StateType
 
 from .data import KobraConfigEntry, KobraData
 from .entity import KobraEntity
+from .job_sensors import job_sensors
 from .kobra2 import PRINT_STATES, SPEED_MODE_OPTIONS, truncate_state
 
 PARALLEL_UPDATES = 0
@@ -94,22 +95,6 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         value_fn=lambda data: data.job.print_time_min if data.job else None,
     ),
     KobraSensorEntityDescription(
-        key="remaining_time",
-        translation_key="remaining_time",
-        device_class=SensorDeviceClass.DURATION,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTime.MINUTES,
-        value_fn=lambda data: (
-            data.job.remain_time_min if data.state.job_active and data.job else None
-        ),
-    ),
-    KobraSensorEntityDescription(
-        key="estimated_finish",
-        translation_key="estimated_finish",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: data.estimated_finish if data.state.job_active else None,
-    ),
-    KobraSensorEntityDescription(
         key="current_file",
         translation_key="current_file",
         value_fn=lambda data: truncate_state(data.job.filename) if data.job else None,
@@ -128,11 +113,6 @@ SENSORS: tuple[KobraSensorEntityDescription, ...] = (
         translation_key="current_layer",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.job.curr_layer if data.job else None,
-    ),
-    KobraSensorEntityDescription(
-        key="total_layers",
-        translation_key="total_layers",
-        value_fn=lambda data: data.job.total_layers if data.job else None,
     ),
     KobraSensorEntityDescription(
         key="fan_speed",
@@ -178,6 +158,8 @@ async def async_setup_entry(
     """Add the sensors of a printer."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(KobraSensorEntity(coordinator, description) for description in SENSORS)
+    # Time left, finish, layers and history come from the job insight (job_sensors.py).
+    async_add_entities(job_sensors(coordinator))
 
 
 class KobraSensorEntity(KobraEntity, SensorEntity):

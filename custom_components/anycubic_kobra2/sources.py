@@ -15,6 +15,7 @@ from homeassistant.util import raise_if_invalid_path
 
 from .const import DOMAIN
 from .kobra2 import is_gcode_name
+from .kobra2.gcode import GcodeScanner
 from .url_checks import MAX_REDIRECTS, check_redirects, download_failed
 
 # A Kobra 2 has printed a 300 MB file from a URL (protocol doc §7); 1 GiB leaves room while
@@ -66,11 +67,13 @@ def _not_gcode(filename: str) -> ServiceValidationError:
 class _Hasher:
     """MD5 and size of a G-code stream, refusing binary content and anything over the limit."""
 
-    def __init__(self, filename: str, limit: int) -> None:
+    def __init__(self, filename: str, limit: int, scanner: GcodeScanner | None = None) -> None:
         self._filename = filename
         self._limit = limit
         self._md5 = hashlib.md5(usedforsecurity=False)
         self.size = 0
+        # Reads the slicer's summary and thumbnail on the way (bounded, see kobra2/gcode.py).
+        self._scanner = scanner
 
     def update(self, chunk: bytes) -> None:
         """Add a chunk; raises file_too_large or not_gcode."""
@@ -81,6 +84,8 @@ class _Hasher:
         if start < _SNIFF_BYTES and b"\0" in chunk[: _SNIFF_BYTES - start]:
             raise _not_gcode(self._filename)
         self._md5.update(chunk)
+        if self._scanner is not None:
+            self._scanner.feed(chunk)
 
     @property
     def md5(self) -> str:
@@ -88,12 +93,14 @@ class _Hasher:
         return self._md5.hexdigest()
 
 
-def hash_file(path: Path, limit: int | None = None) -> tuple[str, int]:
+def hash_file(
+    path: Path, limit: int | None = None, scanner: GcodeScanner | None = None
+) -> tuple[str, int]:
     """Return (md5, size) of a local G-code file; blocking, run it in the executor."""
     limit = MAX_FILE_SIZE if limit is None else limit
     if path.stat().st_size > limit:
         raise _too_large(path.name, limit)
-    hasher = _Hasher(path.name, limit)
+    hasher = _Hasher(path.name, limit, scanner)
     with path.open("rb") as file:
         while chunk := file.read(_CHUNK):
             hasher.update(chunk)
@@ -117,12 +124,16 @@ def check_http_url(url: str) -> None:
 
 
 async def async_hash_url(
-    hass: HomeAssistant, url: str, filename: str, limit: int | None = None
+    hass: HomeAssistant,
+    url: str,
+    filename: str,
+    limit: int | None = None,
+    scanner: GcodeScanner | None = None,
 ) -> tuple[str, int]:
     """Stream a URL through MD5 with Home Assistant's HTTP session; return (md5, size)."""
     limit = MAX_FILE_SIZE if limit is None else limit
     session = async_get_clientsession(hass)
-    hasher = _Hasher(filename, limit)
+    hasher = _Hasher(filename, limit, scanner)
     try:
         async with session.get(
             url, timeout=_DOWNLOAD_TIMEOUT, raise_for_status=True, max_redirects=MAX_REDIRECTS

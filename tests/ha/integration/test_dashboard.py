@@ -21,6 +21,7 @@ BUILT_IN_CARDS = {
     "entities",
     "gauge",
     "history-graph",
+    "picture-entity",
     "tile",
     "vertical-stack",
     "horizontal-stack",

@@ -498,9 +498,11 @@ async def test_upload_tampered_file_fails(
         data[-2:-1] = b"5"
         path.write_bytes(bytes(data))
 
-    def hash_then_tamper(file: Path, limit: int | None = None) -> tuple[str, int]:
+    def hash_then_tamper(
+        file: Path, limit: int | None = None, scanner: Any = None
+    ) -> tuple[str, int]:
         """Hash the file, then change it before it is shared."""
-        result = real_hash(file, limit)
+        result = real_hash(file, limit, scanner)
         tamper()
         return result
 
