@@ -120,6 +120,32 @@ def build_ssl_context(config: SimulatorConfig) -> ssl.SSLContext:
     return context
 
 
+class _SimClient(aiomqtt.Client):
+    """aiomqtt's client, but a write watch is only set on a socket that still lives.
+
+    aiomqtt schedules add_writer from paho's thread; when the link closes in between, the loop
+    gets a dead file descriptor ("Bad file descriptor" in the test's event loop).
+    """
+
+    def _on_socket_register_write(self, client: Any, userdata: Any, sock: Any) -> None:
+        """Watch the socket for writability if it is still the client's live socket."""
+
+        def on_writable() -> None:
+            """Let paho write; a failure means the link broke."""
+            try:
+                client.loop_write()
+            except Exception as exc:  # any error ends this connection
+                if not self._disconnected.done():
+                    self._disconnected.set_exception(exc)
+
+        def register() -> None:
+            """Add the writer unless the socket was closed meanwhile."""
+            if client.socket() is sock and sock.fileno() >= 0:
+                self._loop.add_writer(sock.fileno(), on_writable)
+
+        self._loop.call_soon_threadsafe(register)
+
+
 class KobraSimulator:
     """A Kobra 2 Pro/Plus/Max that speaks the printer side of the MQTT protocol."""
 
@@ -340,7 +366,7 @@ class KobraSimulator:
             qos=0,
             retain=False,
         )
-        return aiomqtt.Client(
+        return _SimClient(
             self.config.host,
             self.config.port,
             username=self.config.username,
