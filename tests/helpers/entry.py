@@ -6,7 +6,8 @@ The fixtures built on these live in tests/ha/conftest.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
 import json
 import time
 from typing import Any
@@ -23,6 +24,7 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.anycubic_kobra2.const import (
@@ -36,7 +38,7 @@ from custom_components.anycubic_kobra2.const import (
 )
 from custom_components.anycubic_kobra2.coordinator import KobraCoordinator
 from kobra2_sim import KobraSimulator, SimulatorConfig
-from tests.helpers.brokers import AnyBroker
+from tests.helpers.brokers import AnyBroker, free_port
 from tests.helpers.payloads import MODEL_ID, PRINTER_ID
 
 TITLE = "Kobra 2 Pro"
@@ -212,3 +214,23 @@ async def setup_ha_mqtt(
     await hass.async_block_till_done()
     await wait_until(lambda: mqtt.is_connected(hass))
     return entry
+
+
+@contextlib.asynccontextmanager
+async def ha_http_server(hass: HomeAssistant) -> AsyncIterator[str]:
+    """Run Home Assistant's HTTP server on a free loopback port as its internal URL; yield the URL.
+
+    The test plugin patches the server away; a module that needs it (the printer downloads files
+    from it) also overrides the plugin's `disable_http_server` fixture.
+    """
+    port = free_port()
+    assert await async_setup_component(
+        hass, "http", {"http": {"server_host": ["127.0.0.1"], "server_port": port}}
+    )
+    await hass.http.start()
+    base = f"http://127.0.0.1:{port}"
+    await hass.config.async_update(internal_url=base)
+    try:
+        yield base
+    finally:
+        await hass.http.stop()

@@ -43,8 +43,15 @@ from kobra2_sim import (
     ReceivedCommand,
     SimFile,
 )
-from tests.helpers.brokers import AmqttBroker, free_port
-from tests.helpers.entry import PRINTER_ID, entity, setup_entry, state_of, wait_until
+from tests.helpers.brokers import AmqttBroker
+from tests.helpers.entry import (
+    PRINTER_ID,
+    entity,
+    ha_http_server,
+    setup_entry,
+    state_of,
+    wait_until,
+)
 from tests.helpers.http import serve_files
 
 LOCAL_SELECT = entity("select", "file_on_printer")
@@ -102,17 +109,8 @@ def disable_http_server() -> None:
 @pytest.fixture
 async def http_base(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[str]:
     """Run Home Assistant's HTTP server on a free loopback port; its URL is the internal URL."""
-    port = free_port()
-    assert await async_setup_component(
-        hass, "http", {"http": {"server_host": ["127.0.0.1"], "server_port": port}}
-    )
-    await hass.http.start()
-    base = f"http://127.0.0.1:{port}"
-    await hass.config.async_update(internal_url=base)
-    try:
+    async with ha_http_server(hass) as base:
         yield base
-    finally:
-        await hass.http.stop()
 
 
 @pytest.fixture

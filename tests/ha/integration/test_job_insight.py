@@ -41,8 +41,9 @@ from custom_components.anycubic_kobra2.kobra2.gcode import scan_bytes
 from custom_components.anycubic_kobra2.kobra2.models import PrintPhase
 from kobra2_sim import KobraSimulator, SimFile
 from kobra2_sim.samples import Slicer, sample_gcode
-from tests.helpers.brokers import AmqttBroker, free_port
+from tests.helpers.brokers import AmqttBroker
 from tests.helpers.entry import (
+    ha_http_server,
     make_entry,
     setup_entry,
     sim_config,
@@ -129,17 +130,8 @@ def disable_http_server() -> None:
 @pytest.fixture
 async def http_base(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[str]:
     """Run Home Assistant's HTTP server on a free loopback port as the internal URL."""
-    port = free_port()
-    assert await async_setup_component(
-        hass, "http", {"http": {"server_host": ["127.0.0.1"], "server_port": port}}
-    )
-    await hass.http.start()
-    base = f"http://127.0.0.1:{port}"
-    await hass.config.async_update(internal_url=base)
-    try:
+    async with ha_http_server(hass) as base:
         yield base
-    finally:
-        await hass.http.stop()
 
 
 @pytest.fixture
