@@ -93,25 +93,3 @@ def qoi_to_png(data: bytes, limit: int) -> bytes | None:
         return None
     png = encode_png(*decoded)
     return png if len(png) <= limit else None
-
-
-def encode_qoi(width: int, height: int, rgba: bytes) -> bytes:
-    """Return a QOI image of RGBA pixels, using only literal and run chunks (for samples)."""
-    out = bytearray(_HEADER.pack(b"qoif", width, height, 4, 0))
-    previous, run = (0, 0, 0, 255), 0
-    for offset in range(0, len(rgba), 4):
-        pixel = tuple(rgba[offset : offset + 4])
-        if pixel == previous:
-            run += 1
-            if run == 62:
-                out.append(0xC0 | (run - 1))
-                run = 0
-            continue
-        if run:
-            out.append(0xC0 | (run - 1))
-            run = 0
-        out += bytes((0xFF, *pixel))
-        previous = pixel  # type: ignore[assignment]
-    if run:
-        out.append(0xC0 | (run - 1))
-    return bytes(out + _END)
